@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The one command that sets up a fresh machine and runs every suite:
+#   lint, typecheck, unit/integration (Vitest, incl. PostgreSQL + PGlite), extension build, e2e (Playwright + Chromium).
+# It always ends with one plain line "N passed, N failed, N skipped" that adds up every suite,
+# and exits non-zero when anything failed or a suite could not run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export CI="${CI:-}"
+RESULTS=.tmp/results
+rm -rf "$RESULTS" && mkdir -p "$RESULTS"
+
+if ! bash scripts/setup.sh; then
+  echo "setup failed" > "$RESULTS/check-setup.failed"
+fi
+
+check() { # check NAME CMD... : a pass/fail step counted as one test
+  local name=$1; shift
+  echo "=== $name: $*"
+  if "$@"; then touch "$RESULTS/check-$name.passed"; else touch "$RESULTS/check-$name.failed"; fi
+}
+
+check lint npx biome ci .
+check typecheck npx tsc --noEmit
+echo "=== vitest"
+npx vitest run --reporter=default --reporter=json --outputFile.json="$RESULTS/vitest.json" || true
+check build npx wxt build
+if [ -f playwright.config.ts ]; then
+  echo "=== playwright"
+  PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/playwright.json" npx playwright test --reporter=list,json || true
+fi
+node scripts/summarize.mjs "$RESULTS"

@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+import { WxtVitest } from 'wxt/testing/vitest-plugin';
+
+export default defineConfig({
+  plugins: [WxtVitest()],
+  test: {
+    include: [
+      'lib/**/*.test.ts',
+      'lib/**/*.test.tsx',
+      'components/**/*.test.tsx',
+      'sim/**/*.test.ts',
+      'server/**/*.test.ts',
+      'entrypoints/**/*.test.ts',
+    ],
+    exclude: ['e2e/**', 'node_modules/**', '.output/**'],
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
