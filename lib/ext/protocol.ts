@@ -1,0 +1,95 @@
+/**
+ * The one typed message protocol between the extension's contexts.
+ *
+ * - Request/response messages go through `chrome.runtime.sendMessage` and are named after their receiver
+ *   (`bg:` the service worker, `engine:` the offscreen engine that owns the ComfyUI sockets).
+ * - Live updates (job ticks, previews, connection states) go over a `BroadcastChannel` named
+ *   `LIVE_CHANNEL`, which reaches every extension page (popup, side panel, options, offscreen) without
+ *   waking the service worker. Dexie stays the durable truth; the live channel only makes the UI fast.
+ *
+ * Payload and result types are declared once here; senders and handlers are typed from this map, so the
+ * protocol cannot drift between contexts.
+ */
+
+import type { ConnectionState } from '../comfy/types';
+import type { JobRecord, ServerRecord, TokenMode } from './db';
+
+export interface ServerInput {
+  id?: string;
+  name: string;
+  url: string;
+  token?: string;
+  tokenMode?: TokenMode;
+  enabled?: boolean;
+}
+
+export type CancelOutcome =
+  | { ok: true; method: 'interrupt' | 'delete' | 'jobs-cancel' }
+  | { ok: false; reason: 'not-found' | 'not-running' | 'finished' | 'error'; message: string };
+
+export type DoctorFinding =
+  | 'ok'
+  | 'unreachable'
+  | 'origin-rejected'
+  | 'auth-required'
+  | 'tls'
+  | 'permission-missing'
+  | 'server-error';
+
+export interface DoctorReport {
+  finding: DoctorFinding;
+  /** Plain-language explanation and fix, already localised; rendered as text. */
+  message: string;
+  /** Each check that ran, in order, for the detailed view. */
+  checks: { name: string; ok: boolean; detail: string }[];
+  serverVersion?: string;
+}
+
+/** Request/response messages. Key: `<receiver>:<verb>`. */
+export interface ProtocolMap {
+  /** Cancel a running job (interrupt) or delete a pending one; never touches another job. */
+  'bg:cancelJob': { req: { serverId: string; promptId: string }; res: CancelOutcome };
+  /** Add or update a server; the options page requests host permission first where needed. */
+  'bg:saveServer': {
+    req: ServerInput;
+    res: { ok: true; server: Omit<ServerRecord, 'token'> } | { ok: false; error: string };
+  };
+  'bg:removeServer': { req: { id: string }; res: { ok: boolean } };
+  /** Run the connection doctor against a saved server or a candidate URL. */
+  'bg:runDoctor': {
+    req: { serverId?: string; url?: string; token?: string; tokenMode?: TokenMode };
+    res: DoctorReport;
+  };
+  /** Open the side panel (optionally at a job) from the popup or a notification. */
+  'bg:openSidePanel': { req: { jobKey?: string; windowId?: number }; res: { ok: boolean } };
+  /** Ask the engine to reconcile now (e.g. the user pressed refresh). */
+  'bg:refresh': { req: { serverId?: string }; res: { ok: boolean } };
+  /** Engine-side handlers the service worker forwards to. */
+  'engine:cancelJob': { req: { serverId: string; promptId: string }; res: CancelOutcome };
+  'engine:runDoctor': ProtocolMap['bg:runDoctor'];
+  /** The service worker tells the engine that servers or settings changed. */
+  'engine:reload': { req: Record<string, never>; res: { ok: boolean } };
+  'engine:refresh': ProtocolMap['bg:refresh'];
+  /** The engine asks the service worker to notify about a job that reached a terminal status. */
+  'bg:jobFinished': { req: { jobKey: string }; res: { ok: boolean } };
+  /** The engine reports aggregate activity so the service worker can update the toolbar badge. */
+  'bg:activity': { req: { running: number; pending: number; singleProgress?: number }; res: { ok: boolean } };
+}
+
+export type ProtocolKey = keyof ProtocolMap;
+export type ProtocolRequest<K extends ProtocolKey> = ProtocolMap[K]['req'];
+export type ProtocolResponse<K extends ProtocolKey> = ProtocolMap[K]['res'];
+
+/** The envelope on the wire. */
+export interface ProtocolMessage<K extends ProtocolKey = ProtocolKey> {
+  type: K;
+  payload: ProtocolRequest<K>;
+}
+
+export const LIVE_CHANNEL = 'comfypulse:live';
+
+/** Messages on the live BroadcastChannel. */
+export type LiveMessage =
+  | { kind: 'job'; job: JobRecord }
+  | { kind: 'preview'; jobKey: string; mime: string; bytes: ArrayBuffer; seq: number; sentAt: number }
+  | { kind: 'connection'; serverId: string; state: ConnectionState; detail?: string; since: number };
