@@ -10,8 +10,7 @@
  * - `active` is 1 while the job is pending or running and 0 once terminal (IndexedDB cannot index booleans).
  * - Schema changes add a new `version(n)` with an upgrade; existing versions are never edited.
  */
-import type Dexie from 'dexie';
-import type { EntityTable } from 'dexie';
+import Dexie, { type EntityTable, type Transaction } from 'dexie';
 import type {
   ConnectionState,
   JobError,
@@ -123,3 +122,116 @@ export type ComfyPulseDB = Dexie & {
 };
 
 export const DB_NAME = 'comfypulse';
+
+/**
+ * Version 1, as first shipped: servers without token mode or clientId, jobs keyed like today but with
+ * `finishedAt` instead of `endedAt` and no `active` flag, and only the indexes the first popup needed.
+ * Kept verbatim so an installation that still holds a v1 database upgrades through `upgradeV1toV2`.
+ */
+export const SCHEMA_V1 = {
+  servers: 'id',
+  jobs: 'key, serverId, status, createdAt',
+  settings: 'key',
+} as const;
+
+/**
+ * Version 2, the current schema. Every index serves a query in `storage/repo.ts`:
+ * - jobs: active jobs (`active`, `[serverId+active]`), history by time (`createdAt`, `updatedAt`),
+ *   by status (`[status+createdAt]`), by server (`[serverId+createdAt]`, `[serverId+status+createdAt]`),
+ *   notifications after a worker restart (`endedAt`);
+ * - nodeRuns: per job (`jobKey`) and per node class (`classType`, for timing aggregates);
+ * - blobs: per job, by age (retention, oldest first) and by kind.
+ */
+export const SCHEMA_V2 = {
+  servers: 'id, createdAt',
+  jobs:
+    'key, serverId, promptId, status, active, createdAt, updatedAt, endedAt, [serverId+active], ' +
+    '[status+createdAt], [serverId+createdAt], [serverId+status+createdAt]',
+  nodeRuns: 'key, jobKey, serverId, classType, startedAt',
+  blobs: 'key, jobKey, createdAt, kind',
+  connections: 'serverId',
+  settings: 'key',
+} as const;
+
+export const DB_VERSION = 2;
+
+/** The shape of a v1 job row, for the upgrade only. */
+interface JobRecordV1 {
+  key: string;
+  serverId: string;
+  promptId: string;
+  status: JobRecord['status'];
+  createdAt: number;
+  finishedAt?: number;
+  [field: string]: unknown;
+}
+
+interface ServerRecordV1 {
+  id: string;
+  name: string;
+  url: string;
+  token?: string;
+  enabled?: boolean;
+  createdAt?: number;
+}
+
+const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['pending', 'running']);
+
+export function activeFlag(status: JobRecord['status']): 0 | 1 {
+  return ACTIVE_STATUSES.has(status) ? 1 : 0;
+}
+
+/**
+ * v1 → v2: jobs gain `active`, `endedAt` (was `finishedAt`), `updatedAt` and the tracker fields that v1
+ * left out; servers gain `tokenMode` and a stable `clientId` (v1 let the server pick one per connection).
+ * A v1 job still "running" cannot be trusted after an upgrade, but the engine reconciles it on connect,
+ * so it stays active here rather than being guessed at.
+ */
+export async function upgradeV1toV2(tx: Transaction, newId: () => string = () => crypto.randomUUID()) {
+  await tx
+    .table('servers')
+    .toCollection()
+    .modify((s: ServerRecordV1 & Partial<ServerRecord>) => {
+      s.tokenMode ??= 'query';
+      s.enabled ??= true;
+      s.clientId ??= `comfypulse-${newId()}`;
+      s.createdAt ??= 0;
+    });
+  await tx
+    .table('jobs')
+    .toCollection()
+    .modify((j: JobRecordV1 & Partial<JobRecord>) => {
+      j.active = activeFlag(j.status);
+      if (j.finishedAt !== undefined) j.endedAt ??= j.finishedAt;
+      delete j.finishedAt;
+      j.updatedAt ??= j.endedAt ?? j.createdAt;
+      j.own ??= false;
+      j.currentNode ??= null;
+      j.progress ??= j.status === 'success' ? 1 : 0;
+      j.nodes ??= {};
+      j.classTypes ??= {};
+      j.outputs ??= {};
+      j.previewCount ??= 0;
+      // Jobs that finished before the upgrade were already announced by v1 (or are too old to matter).
+      if (j.active === 0) j.notifiedAt ??= j.endedAt ?? j.createdAt;
+    });
+}
+
+export interface OpenDbOptions {
+  /** For tests and Node: an IndexedDB factory (fake-indexeddb); browsers use the global one. */
+  indexedDB?: IDBFactory;
+  IDBKeyRange?: typeof IDBKeyRange;
+}
+
+/** Opens (lazily, on first query) the extension database with every migration declared. */
+export function openDb(name: string = DB_NAME, opts: OpenDbOptions = {}): ComfyPulseDB {
+  const db = new Dexie(name, {
+    ...(opts.indexedDB ? { indexedDB: opts.indexedDB } : {}),
+    ...(opts.IDBKeyRange ? { IDBKeyRange: opts.IDBKeyRange } : {}),
+  }) as ComfyPulseDB;
+  db.version(1).stores(SCHEMA_V1);
+  db.version(2)
+    .stores(SCHEMA_V2)
+    .upgrade((tx) => upgradeV1toV2(tx));
+  return db;
+}
