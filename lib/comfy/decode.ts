@@ -73,7 +73,7 @@ export class FrameDecoder {
     try {
       if (typeof data === 'string') event = this.decodeText(data);
       else if (isArrayBuffer(data) || ArrayBuffer.isView(data)) event = this.decodeBinary(bytesOf(data));
-      else event = { type: 'parse_error', reason: `unsupported frame payload: ${describe(data)}` };
+      else event = { type: 'parse_error', reason: `unsupported frame payload: ${payloadKind(data)}` };
     } catch (err) {
       // Defence in depth: the paths above are written not to throw, but a frame must never escape.
       event = {
@@ -174,7 +174,7 @@ function binaryError(reason: string, bytes: Uint8Array): Extract<ComfyEvent, { t
   return { type: 'parse_error', reason, sample: hexSample(bytes) };
 }
 
-function describe(data: unknown): string {
+function payloadKind(data: unknown): string {
   if (data === null) return 'null';
   if (typeof data === 'object') return (data as object).constructor?.name ?? 'object';
   return typeof data;
