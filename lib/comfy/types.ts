@@ -142,6 +142,12 @@ export interface JobState {
   interruptedAt?: { nodeId?: NodeId; nodeType?: string };
   preview?: PreviewRef;
   previewCount: number;
+  /**
+   * Set when the stream suggests the job ended but told us no outcome (queue drained on a broadcast-only
+   * stream, `executing {node:null}` without a terminal event): the reconciler should fetch it over HTTP.
+   * Cleared by a terminal event or a snapshot.
+   */
+  awaitingReconciliation?: boolean;
 }
 
 /** Events the tracker accepts that do not come off the wire. */
