@@ -1,0 +1,60 @@
+/**
+ * The main path of issue 3: against a ComfyUI that checks the Origin (the default, started without
+ * --enable-cors-header), the extension connects and shows a job posted over HTTP live in both views.
+ */
+import { expect, type SimOptions, test } from './fixtures';
+import { expectPreviewsChanged, expectProgressRose } from './support/live';
+import { notificationIds, recordedNotifications, recordNotifications } from './support/sw';
+
+const modes: { name: string; simOptions: SimOptions }[] = [
+  { name: 'origin check on', simOptions: { originCheck: true } },
+  {
+    name: 'origin check and Sec-Fetch-Site guard on (v0.19+)',
+    simOptions: { originCheck: true, secFetchGuard: true },
+  },
+];
+
+for (const mode of modes) {
+  test.describe(mode.name, () => {
+    test.use({ simOptions: mode.simOptions });
+
+    test('a job posted over HTTP shows live progress, previews and node, then success with thumbnail and a notification', async ({
+      comfy,
+      openSidePanel,
+      openPopup,
+      serviceWorker,
+    }) => {
+      const panel = await openSidePanel();
+      const popup = await openPopup();
+      await panel.expectConnection('connected');
+      await popup.expectConnection('connected');
+      await recordNotifications(serviceWorker);
+      await panel.startRecording(['PeerSteps']);
+      await popup.startRecording(['PeerSteps']);
+
+      const id = await comfy.post('ok', { steps: 16, delayMs: 250 });
+
+      await panel.expectStatus(id, 'success', 30_000);
+      await popup.expectStatus(id, 'success', 10_000);
+      expect((await comfy.history(id))?.status?.status_str).toBe('success');
+      for (const [name, view] of [
+        ['side panel', panel],
+        ['popup', popup],
+      ] as const) {
+        await test.step(`${name} showed the job live`, async () => {
+          const rec = await view.readRecord(id);
+          expect(rec.statuses).toContain('running');
+          expect(rec.statuses.at(-1)).toBe('success');
+          expectProgressRose(rec);
+          expectPreviewsChanged(rec);
+          expect(rec.seenText.PeerSteps, 'the current node (class type PeerSteps) was shown').toBe(true);
+          await view.expectThumbnail(id);
+        });
+      }
+
+      await expect.poll(() => notificationIds(serviceWorker)).not.toHaveLength(0);
+      const shown = await recordedNotifications(serviceWorker);
+      expect(shown.length, 'a notification for the finished job').toBeGreaterThanOrEqual(1);
+    });
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Locating and (re)building the unpacked extension that the e2e specs, the benchmarks and the demo load.
+ *
+ * The build is copied to a private folder before a run: other engineers rebuild `.output/chrome-mv3` while
+ * a run is in progress, and Chromium reads extension files lazily, so loading the shared folder directly
+ * would mix two builds in one browser.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const BUILD_DIR = join(ROOT, '.output/chrome-mv3');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Everything that goes into the extension bundle; a change to any of these makes the build stale. */
+const SOURCES = [
+  'entrypoints',
+  'components',
+  'lib',
+  'locales',
+  'public',
+  'assets',
+  'wxt.config.ts',
+  'package.json',
+];
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of readdirSync(path)) {
+    if (entry === 'node_modules' || entry.endsWith('.test.ts') || entry.endsWith('.test.tsx')) continue;
+    newest = Math.max(newest, newestMtime(join(path, entry)));
+  }
+  return newest;
+}
+
+export function buildIsStale(): boolean {
+  const manifest = join(BUILD_DIR, 'manifest.json');
+  if (!existsSync(manifest)) return true;
+  const built = statSync(manifest).mtimeMs;
+  return SOURCES.some((s) => newestMtime(join(ROOT, s)) > built);
+}
+
+/** Fails with a message that says what to do; a missing browser must never read as a passing suite. */
+export function assertChromium(): void {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}. Install it with "apt-get install -y chromium" (scripts/setup.sh does) ` +
+        'or set CHROMIUM_PATH. Never "npx playwright install": the e2e suite runs on Debian Chromium.',
+    );
+  }
+}
+
+/** Builds the extension when missing or older than its sources; returns the build folder. */
+export function ensureBuild(log: (line: string) => void = () => {}): string {
+  if (buildIsStale()) {
+    log('building the extension (npx wxt build)...');
+    execFileSync('npx', ['wxt', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  }
+  if (!existsSync(join(BUILD_DIR, 'manifest.json'))) {
+    throw new Error(`The extension build is missing: ${BUILD_DIR}/manifest.json (run "npx wxt build").`);
+  }
+  return BUILD_DIR;
+}
+
+/** Copies the build to `dest` so that a concurrent rebuild cannot change the files under a running browser. */
+export function snapshotBuild(dest: string): string {
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dirname(dest), { recursive: true });
+  cpSync(BUILD_DIR, dest, { recursive: true });
+  if (!existsSync(join(dest, 'manifest.json'))) throw new Error(`Copying the build to ${dest} failed`);
+  return dest;
+}
