@@ -16,5 +16,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Starts the throwaway PostgreSQL the server/ and lib/sync integration tests run against.
+    globalSetup: ['server/testing/global-setup.ts'],
   },
 });

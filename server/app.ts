@@ -1,0 +1,301 @@
+// The HTTP surface. Routes stay thin: validation with zod, then one repository call.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import type { Clock, FetchLike } from '../lib/comfy/types';
+import { IngestBatchSchema } from '../lib/sync/schema';
+import type { ServerConfig } from './config';
+import { dashboardRoutes } from './dashboard/routes';
+import type { Database } from './db/database';
+import { type AppEnv, badInput, jsonError, readJson, requireScope, SESSION_COOKIE } from './http';
+import type { JobHub } from './hub';
+import type { JobStarter } from './jobs/starter';
+import { viewProxy } from './jobs/view';
+import { RateLimiter } from './ratelimit';
+import {
+  decodeCursor,
+  getJob,
+  getPreview,
+  type JobDto,
+  jobsAfterRev,
+  type ListFilter,
+  listJobs,
+  nodeClassStats,
+  upsertJobs,
+} from './repo/jobs';
+import { verifyToken } from './repo/keys';
+
+export interface AppDeps {
+  db: Database;
+  config: ServerConfig;
+  hub: JobHub;
+  clock: Clock;
+  starter: JobStarter;
+  fetch: FetchLike;
+}
+
+const STATUSES = [
+  'pending',
+  'running',
+  'success',
+  'error',
+  'interrupted',
+  'cancelled',
+  'lost',
+  'rejected',
+] as const;
+const timeParam = z.union([
+  z
+    .string()
+    .regex(/^\d{1,16}$/)
+    .transform(Number),
+  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+]);
+const FilterQuery = z.strictObject({
+  status: z
+    .string()
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(z.enum(STATUSES)))
+    .optional(),
+  server: z.string().min(1).max(300).optional(),
+  source: z.enum(['extension', 'api']).optional(),
+  since: timeParam.optional(),
+  until: timeParam.optional(),
+});
+const ListQuery = FilterQuery.extend({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(100).optional(),
+});
+const StreamQuery = FilterQuery.extend({
+  lastEventId: z
+    .string()
+    .regex(/^\d{1,19}$/)
+    .optional(),
+});
+
+function toFilter(q: z.infer<typeof FilterQuery>): ListFilter {
+  return {
+    ...(q.status && { status: q.status }),
+    ...(q.server !== undefined && { server: q.server }),
+    ...(q.source !== undefined && { source: q.source }),
+    ...(q.since !== undefined && { since: q.since }),
+    ...(q.until !== undefined && { until: q.until }),
+  };
+}
+
+function matches(f: ListFilter, j: JobDto): boolean {
+  return (
+    (!f.status?.length || f.status.includes(j.status)) &&
+    (f.server === undefined || f.server === j.server) &&
+    (f.source === undefined || f.source === j.source) &&
+    (f.since === undefined || j.createdAt >= f.since) &&
+    (f.until === undefined || j.createdAt < f.until)
+  );
+}
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { db, config, hub, clock } = deps;
+  const app = new Hono<AppEnv>();
+  const limiter = new RateLimiter(config.ingestRate, config.ingestBurst, clock);
+  const read = requireScope(db, 'read');
+
+  app.onError((err, c) => {
+    // Never echo internals; the message of an unexpected error may contain connection details.
+    console.error('request failed:', c.req.method, c.req.path, err instanceof Error ? err.message : err);
+    return jsonError(c, 500, 'internal', 'Internal server error');
+  });
+  app.notFound((c) => jsonError(c, 404, 'not_found', 'No such route'));
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+
+  // Dashboard login: trades a read-scoped key for an HttpOnly cookie so EventSource and <img> work.
+  app.post('/v1/session', async (c) => {
+    const body = await readJson(c);
+    if (!body.ok) return body.res;
+    const parsed = z.strictObject({ token: z.string().min(1).max(200) }).safeParse(body.value);
+    if (!parsed.success) return badInput(c, parsed.error);
+    const key = await verifyToken(db.pool, parsed.data.token);
+    if (!key) return jsonError(c, 401, 'unauthorized', 'Unknown or revoked API key');
+    if (!key.scopes.includes('read'))
+      return jsonError(c, 403, 'forbidden', 'This API key lacks the "read" scope');
+    setCookie(c, SESSION_COOKIE, parsed.data.token, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/v1',
+      maxAge: 12 * 3600,
+      secure: new URL(c.req.url).protocol === 'https:',
+    });
+    return c.json({ name: key.name, scopes: key.scopes });
+  });
+  app.delete('/v1/session', (c) => {
+    deleteCookie(c, SESSION_COOKIE, { path: '/v1' });
+    return c.json({ ok: true });
+  });
+  app.get('/v1/session', read, (c) => {
+    const key = c.get('key');
+    return c.json({ name: key.name, scopes: key.scopes });
+  });
+
+  app.post(
+    '/v1/ingest',
+    requireScope(db, 'ingest'),
+    async (c, next) => {
+      const wait = limiter.take(String(c.get('key').id));
+      if (wait > 0) {
+        c.header('Retry-After', String(wait));
+        return jsonError(c, 429, 'rate_limited', `Too many ingest requests; retry in ${wait}s`);
+      }
+      await next();
+    },
+    bodyLimit({
+      maxSize: config.ingestMaxBytes,
+      onError: (c) => jsonError(c, 413, 'too_large', `Body exceeds ${config.ingestMaxBytes} bytes`),
+    }),
+    async (c) => {
+      const body = await readJson(c);
+      if (!body.ok) return body.res;
+      const records = (body.value as { records?: unknown } | null)?.records;
+      if (Array.isArray(records) && records.length > config.ingestMaxRecords) {
+        return jsonError(
+          c,
+          413,
+          'too_large',
+          `A batch holds at most ${config.ingestMaxRecords} records (got ${records.length})`,
+        );
+      }
+      const parsed = IngestBatchSchema.safeParse(body.value);
+      if (!parsed.success) return badInput(c, parsed.error);
+      // PostgreSQL text and jsonb cannot hold U+0000; say so instead of failing inside the database.
+      if (containsNul(parsed.data)) {
+        return jsonError(c, 400, 'bad_request', 'Strings must not contain NUL (U+0000) characters');
+      }
+      const queuedBy = c.get('key').name;
+      const applied = await upsertJobs(
+        db.pool,
+        parsed.data.records.map((r) => ({ ...r, source: 'extension' as const, queuedBy })),
+      );
+      return c.json({ accepted: parsed.data.records.length, applied });
+    },
+  );
+
+  app.get('/v1/jobs', read, async (c) => {
+    const q = ListQuery.safeParse(c.req.query());
+    if (!q.success) return badInput(c, q.error);
+    const cursor = q.data.cursor !== undefined ? decodeCursor(q.data.cursor) : null;
+    if (q.data.cursor !== undefined && !cursor) return jsonError(c, 400, 'bad_request', 'Invalid cursor');
+    return c.json(await listJobs(db.pool, toFilter(q.data), q.data.limit, cursor));
+  });
+
+  const JobParams = z.strictObject({ server: z.string().min(1).max(300).optional() });
+  app.get('/v1/jobs/:id', read, async (c) => {
+    const q = JobParams.safeParse(c.req.query());
+    if (!q.success) return badInput(c, q.error);
+    const job = await getJob(db.pool, c.req.param('id'), q.data.server);
+    return job ? c.json(job) : jsonError(c, 404, 'not_found', 'No such job');
+  });
+
+  app.get('/v1/jobs/:id/preview', read, async (c) => {
+    const job = await getJob(db.pool, c.req.param('id'), c.req.query('server'));
+    const preview = job && (await getPreview(db.pool, job.server, job.promptId));
+    if (!preview) return jsonError(c, 404, 'not_found', 'No preview for this job');
+    const mime = preview.mime === 'image/png' ? 'image/png' : 'image/jpeg';
+    return c.body(new Uint8Array(preview.bytes), 200, { 'content-type': mime, 'cache-control': 'no-store' });
+  });
+
+  app.get('/v1/jobs/:id/outputs/:node/:index', read, (c) => viewProxy(c, deps));
+
+  app.get('/v1/stats/nodes', read, async (c) => {
+    const q = z
+      .strictObject({
+        since: timeParam.optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(20),
+      })
+      .safeParse(c.req.query());
+    if (!q.success) return badInput(c, q.error);
+    const since = q.data.since ?? clock.now() - 7 * 24 * 3600 * 1000;
+    return c.json({ since, classes: await nodeClassStats(db.pool, since, q.data.limit) });
+  });
+
+  app.get('/v1/stream', read, async (c) => {
+    const q = StreamQuery.safeParse(c.req.query());
+    if (!q.success) return badInput(c, q.error);
+    const filter = toFilter(q.data);
+    const lastId = c.req.header('last-event-id') ?? q.data.lastEventId;
+    const after = lastId && /^\d{1,19}$/.test(lastId) ? Number(lastId) : null;
+    return streamSSE(c, async (stream) => {
+      // Highest rev sent per job: drops duplicates between catch-up and live events.
+      const sent = new Map<string, number>();
+      let chain: Promise<unknown> = Promise.resolve();
+      const send = (job: JobDto) => {
+        const k = `${job.server}\u0000${job.promptId}`;
+        if ((sent.get(k) ?? -1) >= job.rev || !matches(filter, job)) return;
+        sent.set(k, job.rev);
+        chain = chain.then(() =>
+          stream.writeSSE({ event: 'job', id: String(job.rev), data: JSON.stringify(job) }).catch(() => {}),
+        );
+      };
+      const buffered: JobDto[] = [];
+      let live = false;
+      const unsubscribe = hub.subscribe((job) => (live ? send(job) : buffered.push(job)));
+      let closed = false;
+      stream.onAbort(() => {
+        closed = true;
+        unsubscribe();
+      });
+      if (after !== null) for (const job of await jobsAfterRev(db.pool, after, 1000)) send(job);
+      live = true;
+      for (const job of buffered) send(job);
+      chain = chain.then(() => stream.writeSSE({ event: 'ready', data: '{}' }));
+      while (!closed) {
+        await stream.sleep(15_000);
+        if (!closed) chain = chain.then(() => stream.writeSSE({ event: 'ping', data: '{}' }).catch(() => {}));
+      }
+      unsubscribe();
+    });
+  });
+
+  app.post(
+    '/v1/prompts',
+    requireScope(db, 'prompts'),
+    bodyLimit({
+      maxSize: config.promptMaxBytes,
+      onError: (c) => jsonError(c, 413, 'too_large', `Body exceeds ${config.promptMaxBytes} bytes`),
+    }),
+    async (c) => {
+      const body = await readJson(c);
+      if (!body.ok) return body.res;
+      const parsed = SubmitSchema.safeParse(body.value);
+      if (!parsed.success) return badInput(c, parsed.error);
+      const result = await deps.starter.submit({ ...parsed.data, queuedBy: c.get('key').name });
+      return c.json(result.body, result.status);
+    },
+  );
+
+  app.route('/', dashboardRoutes());
+  return app;
+}
+
+function containsNul(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (Array.isArray(v)) return v.some(containsNul);
+  if (v && typeof v === 'object')
+    return Object.entries(v).some(([k, x]) => k.includes('\u0000') || containsNul(x));
+  return false;
+}
+
+export const SubmitSchema = z.strictObject({
+  server: z.string().min(1).max(64),
+  prompt: z.record(
+    z.string().min(1).max(200),
+    z.looseObject({ class_type: z.string().min(1).max(200), inputs: z.record(z.string(), z.unknown()) }),
+  ),
+  webhook: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional(),
+  /** Forwarded to ComfyUI as extra_data.preview_method so the tracker receives previews. */
+  previewMethod: z.enum(['none', 'auto', 'latent2rgb', 'taesd', 'default']).optional(),
+});
+export type SubmitInput = z.infer<typeof SubmitSchema>;

@@ -1,0 +1,65 @@
+// Shared HTTP helpers: one JSON error shape for every route, zod messages included for bad input.
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
+import type { Database } from './db/database';
+import { type ApiKey, type Scope, verifyToken } from './repo/keys';
+
+export type AppEnv = { Variables: { key: ApiKey } };
+
+export function jsonError(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+  extra = {},
+) {
+  return c.json({ error: { code, message, ...extra } }, status);
+}
+
+export function badInput(c: Context, err: z.ZodError) {
+  return jsonError(c, 400, 'bad_request', z.prettifyError(err), {
+    issues: err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message, code: i.code })),
+  });
+}
+
+export const SESSION_COOKIE = 'cp_session';
+
+/**
+ * Bearer API keys. The dashboard's read-only key may instead come from the HttpOnly session cookie,
+ * accepted for GET only (SameSite=Strict, so other sites cannot ride on it).
+ */
+export function requireScope(db: Database, scope: Scope): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    let token: string | undefined;
+    if (header) {
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!m) return jsonError(c, 401, 'unauthorized', 'Authorization must be "Bearer <api key>"');
+      token = m[1];
+    } else if (c.req.method === 'GET' && scope === 'read') {
+      token = getCookie(c, SESSION_COOKIE);
+    }
+    if (!token)
+      return jsonError(c, 401, 'unauthorized', 'An API key is required (Authorization: Bearer <key>)');
+    const key = await verifyToken(db.pool, token);
+    if (!key) return jsonError(c, 401, 'unauthorized', 'Unknown or revoked API key');
+    if (!key.scopes.includes(scope)) {
+      return jsonError(c, 403, 'forbidden', `This API key lacks the "${scope}" scope`);
+    }
+    c.set('key', key);
+    await next();
+  };
+}
+
+/** Reads a JSON body; a syntax error is a 400 like any other bad input. */
+export async function readJson(
+  c: Context,
+): Promise<{ ok: true; value: unknown } | { ok: false; res: Response }> {
+  try {
+    return { ok: true, value: await c.req.json() };
+  } catch {
+    return { ok: false, res: jsonError(c, 400, 'bad_request', 'Body must be valid JSON') };
+  }
+}

@@ -1,0 +1,230 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DB_KINDS,
+  openTestDatabase,
+  startTestServer,
+  type TestDatabase,
+  type TestServer,
+} from './testing/databases';
+import { makeRecord } from './testing/records';
+
+describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
+  let tdb: TestDatabase;
+  let srv: TestServer;
+  let ingestKey: string;
+
+  beforeAll(async () => {
+    tdb = await openTestDatabase(kind);
+    srv = await startTestServer(tdb.db, {
+      ingestMaxRecords: 50,
+      ingestMaxBytes: 64 * 1024,
+      ingestBurst: 1000,
+    });
+    ingestKey = await srv.token(['ingest']);
+  });
+  afterAll(async () => {
+    await srv?.close();
+    await tdb?.dispose();
+  });
+
+  const ingest = (records: unknown[], token: string | null = ingestKey) =>
+    srv.request('/v1/ingest', {
+      method: 'POST',
+      ...(token !== null && { token }),
+      body: JSON.stringify({ records }),
+    });
+  const jobRow = async (promptId: string) =>
+    (await tdb.db.pool.query('SELECT * FROM jobs WHERE prompt_id = $1', [promptId])).rows;
+  const nodeRows = async (promptId: string) =>
+    (
+      await tdb.db.pool.query('SELECT * FROM model_usage_log WHERE prompt_id = $1 ORDER BY node_id', [
+        promptId,
+      ])
+    ).rows;
+
+  it('stores a job and its node runs', async () => {
+    const r = makeRecord();
+    const res = await ingest([r]);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ accepted: 1, applied: 1 });
+    const [row] = await jobRow(r.promptId);
+    expect(row).toMatchObject({ server: 'local', status: 'success', source: 'extension', progress: 1 });
+    expect(row.queued_by).toMatch(/^test-ingest/);
+    const nodes = await nodeRows(r.promptId);
+    expect(nodes.map((n) => [n.node_id, n.class_type, n.cached, n.duration_ms])).toEqual([
+      ['3', 'KSampler', false, 400],
+      ['4', 'CheckpointLoaderSimple', true, null],
+    ]);
+  });
+
+  it('is idempotent: a replayed batch changes nothing, not even the change number', async () => {
+    const r = makeRecord();
+    await ingest([r]);
+    const before = await jobRow(r.promptId);
+    const res = await ingest([r, r]);
+    expect(await res.json()).toEqual({ accepted: 2, applied: 0 });
+    expect(await jobRow(r.promptId)).toEqual(before);
+    expect(await nodeRows(r.promptId)).toHaveLength(2);
+  });
+
+  it.each([
+    ['older after newer', false],
+    ['newer and older in one batch, older last', true],
+  ])('keeps the newest version: %s', async (_name, oneBatch) => {
+    const done = makeRecord();
+    const running = {
+      ...done,
+      status: 'running' as const,
+      endedAt: undefined,
+      updatedAt: done.updatedAt - 300,
+      progress: 0.4,
+      currentNode: '3',
+      nodes: [{ nodeId: '3', classType: 'KSampler', state: 'running' as const, cached: false }],
+    };
+    if (oneBatch) await ingest([done, running]);
+    else {
+      await ingest([done]);
+      await ingest([running]);
+    }
+    const [row] = await jobRow(done.promptId);
+    expect(row).toMatchObject({ status: 'success', progress: 1, current_node: null });
+    const ks = (await nodeRows(done.promptId)).find((n) => n.node_id === '3');
+    expect(ks).toMatchObject({ state: 'finished', duration_ms: 400 });
+  });
+
+  it('breaks an updatedAt tie by status: a terminal record beats a running one of the same instant', async () => {
+    const done = makeRecord();
+    const running = { ...done, status: 'running' as const, progress: 0.9, currentNode: '3' };
+    await ingest([done]);
+    await ingest([running]);
+    expect((await jobRow(done.promptId))[0]).toMatchObject({ status: 'success' });
+  });
+
+  it('applies a newer record over an older one', async () => {
+    const r = makeRecord({ status: 'running', progress: 0.2, currentNode: '3', endedAt: undefined });
+    await ingest([r]);
+    await ingest([
+      {
+        ...r,
+        status: 'error',
+        progress: 0.5,
+        updatedAt: r.updatedAt + 5,
+        error: { message: 'OOM', traceback: [] },
+      },
+    ]);
+    expect((await jobRow(r.promptId))[0]).toMatchObject({
+      status: 'error',
+      error: { message: 'OOM', traceback: [] },
+    });
+  });
+
+  it('stores SQL-looking strings verbatim', async () => {
+    const evil = "x'); DROP TABLE jobs; --";
+    const r = makeRecord({
+      server: `srv ${evil}`,
+      clientId: evil,
+      error: { message: `${evil} \\ "quoted" \u00e9\u{1F600}`, traceback: ['$1 $$ ::text'] },
+      outputs: { '9': { text: [evil] } },
+    });
+    expect((await ingest([r])).status).toBe(200);
+    const [row] = await jobRow(r.promptId);
+    expect(row.server).toBe(`srv ${evil}`);
+    expect(row.client_id).toBe(evil);
+    expect(row.error).toEqual(r.error);
+    expect(row.outputs).toEqual(r.outputs);
+  });
+
+  it.each([
+    ['no key', null, 401],
+    ['a malformed key', 'not-a-key', 401],
+    ['an unknown key', 'cpk_0000000000000000000000000000000000000000000', 401],
+  ])('answers %s with 401', async (_n, token, status) => {
+    const res = await ingest([makeRecord()], token);
+    expect(res.status).toBe(status);
+    expect((await res.json()).error.code).toBe('unauthorized');
+  });
+
+  it('answers a revoked key with 401 and a key without the ingest scope with 403', async () => {
+    const { revokeKey } = await import('./repo/keys');
+    const revoked = await srv.token(['ingest'], 'soon-revoked');
+    expect((await ingest([makeRecord()], revoked)).status).toBe(200);
+    expect(await revokeKey(tdb.db.pool, 'soon-revoked')).toBe(1);
+    expect((await ingest([makeRecord()], revoked)).status).toBe(401);
+    const readOnly = await srv.token(['read']);
+    const res = await ingest([makeRecord()], readOnly);
+    expect(res.status).toBe(403);
+    expect((await res.json()).error.message).toContain('ingest');
+  });
+
+  it.each([
+    ['a wrong type', { progress: 'half' }, 'progress'],
+    ['an unknown status', { status: 'exploded' }, 'status'],
+    ['an unknown field', { surprise: 1 }, 'surprise'],
+    ['a negative timestamp', { updatedAt: -1 }, 'updatedAt'],
+  ])('rejects %s with 400 and zod’s message', async (_n, patch, mention) => {
+    const res = await ingest([{ ...makeRecord(), ...patch }]);
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.code).toBe('bad_request');
+    expect(body.error.message).toContain(mention);
+    expect(body.error.issues.length).toBeGreaterThan(0);
+  });
+
+  it('rejects an unknown field in a node run and at the top level', async () => {
+    const bad = makeRecord();
+    const res = await ingest([{ ...bad, nodes: [{ ...bad.nodes[0], vram: 3 }] }]);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toMatch(/vram/);
+    const top = await srv.request('/v1/ingest', {
+      method: 'POST',
+      token: ingestKey,
+      body: JSON.stringify({ records: [], extra: true }),
+    });
+    expect(top.status).toBe(400);
+    expect(await jobRow(bad.promptId)).toHaveLength(0);
+  });
+
+  it('rejects a NUL character (PostgreSQL cannot store it) with 400, not 500', async () => {
+    const res = await ingest([makeRecord({ clientId: 'a\u0000b' })]);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toContain('NUL');
+  });
+
+  it('rejects a body that is not JSON with 400', async () => {
+    const res = await srv.request('/v1/ingest', { method: 'POST', token: ingestKey, body: '{"records": [' });
+    expect(res.status).toBe(400);
+  });
+
+  it('answers an oversized batch (records) and an oversized body (bytes) with 413', async () => {
+    const many = Array.from({ length: 51 }, () => makeRecord({ nodes: [], outputs: {} }));
+    const res = await ingest(many);
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.message).toContain('50');
+    const big = makeRecord({
+      error: { message: 'x'.repeat(19_000), traceback: Array(4).fill('y'.repeat(19_000)) },
+    });
+    expect((await ingest([big])).status).toBe(413);
+    expect(await jobRow(big.promptId)).toHaveLength(0);
+  });
+});
+
+describe('ingest rate limit', () => {
+  it('answers 429 with Retry-After once a key exceeds its burst, per key', async () => {
+    const tdb = await openTestDatabase('pglite');
+    const srv = await startTestServer(tdb.db, { ingestBurst: 3, ingestRate: 0.01 });
+    try {
+      const [a, b] = [await srv.token(['ingest']), await srv.token(['ingest'])];
+      const post = (token: string) =>
+        srv.request('/v1/ingest', { method: 'POST', token, body: JSON.stringify({ records: [] }) });
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await post(a)).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const limited = await post(a);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await post(b)).status).toBe(200);
+    } finally {
+      await srv.close();
+      await tdb.dispose();
+    }
+  });
+});

@@ -1,0 +1,71 @@
+// Thumbnails and outputs through the server, so the dashboard's browser never needs ComfyUI access.
+// Only files listed in the job's own outputs can be fetched, from configured servers only.
+import type { Context } from 'hono';
+import type { AppDeps } from '../app';
+import type { AppEnv } from '../http';
+import { jsonError } from '../http';
+import { getJob } from '../repo/jobs';
+
+const MEDIA_KEYS = ['images', 'gifs', 'video', 'audio'];
+
+interface FileRef {
+  filename: string;
+  subfolder: string;
+  type: string;
+}
+
+function isFileRef(v: unknown): v is FileRef {
+  const f = v as FileRef;
+  return (
+    typeof f === 'object' &&
+    f !== null &&
+    typeof f.filename === 'string' &&
+    typeof f.subfolder === 'string' &&
+    typeof f.type === 'string'
+  );
+}
+
+/** The files of one node's output in a stable order (images, gifs, video, audio). */
+export function outputFiles(output: Record<string, unknown> | undefined): FileRef[] {
+  if (!output) return [];
+  return MEDIA_KEYS.flatMap((k) =>
+    Array.isArray(output[k]) ? (output[k] as unknown[]).filter(isFileRef) : [],
+  );
+}
+
+const SAFE_INLINE = /^(image\/(png|jpeg|webp|gif)|video\/(mp4|webm)|audio\/(mpeg|wav|ogg|flac))$/;
+
+export async function viewProxy(c: Context<AppEnv>, deps: AppDeps): Promise<Response> {
+  const job = await getJob(deps.db.pool, c.req.param('id') ?? '', c.req.query('server'));
+  if (!job) return jsonError(c, 404, 'not_found', 'No such job');
+  const index = Number(c.req.param('index'));
+  const file = Number.isInteger(index)
+    ? outputFiles(job.outputs[c.req.param('node') ?? ''])[index]
+    : undefined;
+  if (!file) return jsonError(c, 404, 'not_found', 'No such output file');
+  const server = deps.config.comfyServers[job.server];
+  if (!server) return jsonError(c, 404, 'not_found', `ComfyUI server "${job.server}" is not configured here`);
+  const qs = new URLSearchParams({ filename: file.filename, subfolder: file.subfolder, type: file.type });
+  if (c.req.query('thumb') === '1') qs.set('preview', 'webp;80');
+  let upstream: Response;
+  try {
+    upstream = await deps.fetch(`${server.url}/api/view?${qs}`, {
+      headers: server.token ? { authorization: `Bearer ${server.token}` } : {},
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch {
+    return jsonError(c, 502, 'upstream', 'ComfyUI is unreachable');
+  }
+  if (!upstream.ok || !upstream.body)
+    return jsonError(c, 502, 'upstream', `ComfyUI answered ${upstream.status}`);
+  const type = (upstream.headers.get('content-type') ?? '').split(';')[0]!.trim();
+  const inline = SAFE_INLINE.test(type);
+  return new Response(upstream.body, {
+    headers: {
+      'content-type': inline ? type : 'application/octet-stream',
+      'content-disposition': inline ? 'inline' : 'attachment',
+      'cache-control': 'private, max-age=3600',
+      'x-content-type-options': 'nosniff',
+    },
+  });
+}

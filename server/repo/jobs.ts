@@ -1,0 +1,432 @@
+// Every SQL statement about jobs and node runs. Parameterised only: remote strings are data, never SQL.
+import type pg from 'pg';
+import type { JobStatus } from '../../lib/comfy/types';
+import type { JobRecord, NodeRunRecord } from '../../lib/sync/schema';
+
+export type StoredStatus = JobStatus | 'rejected';
+export type JobSource = 'extension' | 'api';
+
+export function statusRank(status: StoredStatus): number {
+  return status === 'pending' ? 0 : status === 'running' ? 1 : 2;
+}
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+/** A job as the API returns it. */
+export interface JobDto {
+  promptId: string;
+  server: string;
+  status: StoredStatus;
+  source: JobSource;
+  own: boolean | null;
+  clientId: string | null;
+  user: string | null;
+  queuedBy: string | null;
+  number: number | null;
+  queuedAt: number | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  durationMs: number | null;
+  currentNode: string | null;
+  progress: number;
+  outputs: Record<string, Record<string, unknown>>;
+  error: unknown;
+  nodeErrors: unknown;
+  webhookStatus: string | null;
+  hasPreview: boolean;
+  rev: number;
+}
+
+const JOB_COLUMNS = `j.seq, j.server, j.prompt_id, j.status, j.source, j.own, j.client_id, j.user_name, j.queued_by,
+  j.number, j.queued_at, j.started_at, j.ended_at, j.created_at, j.updated_at, j.current_node, j.progress,
+  j.outputs, j.error, j.node_errors, j.webhook_status, j.rev,
+  EXISTS (SELECT 1 FROM job_previews p WHERE p.server = j.server AND p.prompt_id = j.prompt_id) AS has_preview`;
+
+interface JobRow {
+  seq: string;
+  server: string;
+  prompt_id: string;
+  status: StoredStatus;
+  source: JobSource;
+  own: boolean | null;
+  client_id: string | null;
+  user_name: string | null;
+  queued_by: string | null;
+  number: number | null;
+  queued_at: Date | null;
+  started_at: Date | null;
+  ended_at: Date | null;
+  created_at: Date;
+  updated_at: string;
+  current_node: string | null;
+  progress: number;
+  outputs: Record<string, Record<string, unknown>>;
+  error: unknown;
+  node_errors: unknown;
+  webhook_status: string | null;
+  rev: string;
+  has_preview: boolean;
+}
+
+const ms = (d: Date | null) => (d ? d.getTime() : null);
+
+export function rowToDto(r: JobRow): JobDto {
+  const startedAt = ms(r.started_at);
+  const endedAt = ms(r.ended_at);
+  return {
+    promptId: r.prompt_id,
+    server: r.server,
+    status: r.status,
+    source: r.source,
+    own: r.own,
+    clientId: r.client_id,
+    user: r.user_name,
+    queuedBy: r.queued_by,
+    number: r.number,
+    queuedAt: ms(r.queued_at),
+    startedAt,
+    endedAt,
+    createdAt: r.created_at.getTime(),
+    updatedAt: Number(r.updated_at),
+    durationMs: startedAt !== null && endedAt !== null ? endedAt - startedAt : null,
+    currentNode: r.current_node,
+    progress: r.progress,
+    outputs: r.outputs,
+    error: r.error,
+    nodeErrors: r.node_errors,
+    webhookStatus: r.webhook_status,
+    hasPreview: r.has_preview,
+    rev: Number(r.rev),
+  };
+}
+
+/** A job record as the server itself writes it (job start) or as ingested (extension). */
+export interface JobWrite extends JobRecord {
+  source: JobSource;
+  queuedBy: string;
+  nodeErrors?: unknown;
+  webhookUrl?: string;
+  statusOverride?: 'rejected';
+}
+
+/**
+ * Upserts job records and their node runs in one statement. A record replaces the stored one only when
+ * (updatedAt, status rank, progress) is strictly greater, so replays and re-ordered batches change
+ * nothing and an older record never overwrites a newer one. Node runs are written only with the job
+ * version that carried them. `source` and `queued_by` keep the first writer's values.
+ * Returns the number of job records that were applied.
+ */
+export async function upsertJobs(db: Queryable, writes: JobWrite[]): Promise<number> {
+  if (writes.length === 0) return 0;
+  const input = writes.map((w) => {
+    const status: StoredStatus = w.statusOverride ?? w.status;
+    return {
+      server: w.server,
+      prompt_id: w.promptId,
+      status,
+      status_rank: statusRank(status),
+      source: w.source,
+      own: w.own,
+      client_id: w.clientId ?? null,
+      user_name: w.user ?? null,
+      queued_by: w.queuedBy,
+      number: w.number ?? null,
+      queued_at: w.queuedAt ?? null,
+      started_at: w.startedAt ?? null,
+      ended_at: w.endedAt ?? null,
+      updated_at: w.updatedAt,
+      created_at: w.queuedAt ?? w.startedAt ?? w.updatedAt,
+      current_node: w.currentNode,
+      progress: w.progress,
+      outputs: w.outputs,
+      error: w.error ?? null,
+      node_errors: w.nodeErrors ?? null,
+      webhook_url: w.webhookUrl ?? null,
+      nodes: w.nodes.map((n: NodeRunRecord) => ({
+        node_id: n.nodeId,
+        display_node_id: n.displayNodeId ?? null,
+        class_type: n.classType ?? null,
+        state: n.state,
+        cached: n.cached,
+        started_at: n.startedAt ?? null,
+        ended_at: n.endedAt ?? null,
+        duration_ms: n.durationMs ?? null,
+      })),
+    };
+  });
+  const res = await db.query<{ applied: string }>(UPSERT_SQL, [JSON.stringify(input)]);
+  return Number(res.rows[0]?.applied ?? 0);
+}
+
+const ts = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELSE to_timestamp(${col} / 1000.0) END`;
+
+const UPSERT_SQL = `
+WITH raw AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+    server text, prompt_id text, status text, status_rank smallint, source text, own boolean,
+    client_id text, user_name text, queued_by text, number double precision, queued_at double precision,
+    started_at double precision, ended_at double precision, updated_at bigint, created_at double precision,
+    current_node text, progress double precision, outputs jsonb, error jsonb, node_errors jsonb,
+    webhook_url text, nodes jsonb)
+), input AS (
+  -- One statement may not touch a row twice: keep the newest version of each job in the batch.
+  SELECT DISTINCT ON (server, prompt_id) * FROM raw
+  ORDER BY server, prompt_id, updated_at DESC, status_rank DESC, progress DESC
+), up AS (
+  INSERT INTO jobs AS j (server, prompt_id, status, status_rank, source, own, client_id, user_name, queued_by,
+    number, queued_at, started_at, ended_at, updated_at, created_at, current_node, progress, outputs, error,
+    node_errors, webhook_url)
+  SELECT server, prompt_id, status, status_rank, source, own, client_id, user_name, queued_by, number,
+    ${ts('queued_at')}, ${ts('started_at')}, ${ts('ended_at')}, updated_at, to_timestamp(created_at / 1000.0),
+    current_node, progress, COALESCE(outputs, '{}'::jsonb), error, node_errors, webhook_url
+  FROM input
+  ON CONFLICT (server, prompt_id) DO UPDATE SET
+    status = excluded.status, status_rank = excluded.status_rank, own = COALESCE(excluded.own, j.own),
+    client_id = COALESCE(excluded.client_id, j.client_id), user_name = COALESCE(excluded.user_name, j.user_name),
+    number = COALESCE(excluded.number, j.number), queued_at = COALESCE(excluded.queued_at, j.queued_at),
+    started_at = COALESCE(excluded.started_at, j.started_at), ended_at = COALESCE(excluded.ended_at, j.ended_at),
+    updated_at = excluded.updated_at, current_node = excluded.current_node, progress = excluded.progress,
+    outputs = excluded.outputs, error = excluded.error,
+    node_errors = COALESCE(excluded.node_errors, j.node_errors),
+    webhook_url = COALESCE(j.webhook_url, excluded.webhook_url),
+    rev = nextval('jobs_rev_seq')
+  WHERE (excluded.updated_at, excluded.status_rank, excluded.progress) > (j.updated_at, j.status_rank, j.progress)
+  RETURNING j.server, j.prompt_id
+), nodes AS (
+  INSERT INTO model_usage_log AS m (server, prompt_id, node_id, display_node_id, class_type, state, cached,
+    started_at, ended_at, duration_ms)
+  SELECT DISTINCT ON (i.server, i.prompt_id, n.node_id) i.server, i.prompt_id, n.node_id, n.display_node_id,
+    n.class_type, n.state, n.cached, ${ts('n.started_at')}, ${ts('n.ended_at')}, n.duration_ms
+  FROM input i
+  JOIN up ON up.server = i.server AND up.prompt_id = i.prompt_id
+  CROSS JOIN LATERAL jsonb_to_recordset(i.nodes) AS n(node_id text, display_node_id text, class_type text,
+    state text, cached boolean, started_at double precision, ended_at double precision, duration_ms double precision)
+  ORDER BY i.server, i.prompt_id, n.node_id
+  ON CONFLICT (server, prompt_id, node_id) DO UPDATE SET
+    display_node_id = excluded.display_node_id, class_type = COALESCE(excluded.class_type, m.class_type),
+    state = excluded.state, cached = excluded.cached, started_at = excluded.started_at,
+    ended_at = excluded.ended_at, duration_ms = excluded.duration_ms
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM up) AS applied, (SELECT count(*) FROM nodes) AS nodes`;
+
+export interface ListFilter {
+  status?: StoredStatus[];
+  server?: string;
+  source?: JobSource;
+  since?: number;
+  until?: number;
+}
+
+export interface Cursor {
+  createdAt: number;
+  seq: string;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(`${c.createdAt}:${c.seq}`).toString('base64url');
+}
+
+export function decodeCursor(s: string): Cursor | null {
+  const m = /^(\d{1,16}):(\d{1,19})$/.exec(Buffer.from(s, 'base64url').toString());
+  return m ? { createdAt: Number(m[1]), seq: m[2]! } : null;
+}
+
+function filterSql(f: ListFilter, params: unknown[]): string[] {
+  const where: string[] = [];
+  const add = (clause: (p: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(clause(`$${params.length}`));
+  };
+  if (f.status?.length) add((p) => `j.status = ANY(${p}::text[])`, f.status);
+  if (f.server !== undefined) add((p) => `j.server = ${p}`, f.server);
+  if (f.source !== undefined) add((p) => `j.source = ${p}`, f.source);
+  if (f.since !== undefined) add((p) => `j.created_at >= to_timestamp(${p} / 1000.0)`, f.since);
+  if (f.until !== undefined) add((p) => `j.created_at < to_timestamp(${p} / 1000.0)`, f.until);
+  return where;
+}
+
+/**
+ * Newest first by (created_at, seq). Both are immutable once a job exists, so a cursor taken from the
+ * last row of a page never skips or repeats rows when jobs are updated or inserted meanwhile.
+ */
+export async function listJobs(
+  db: Queryable,
+  f: ListFilter,
+  limit: number,
+  cursor: Cursor | null,
+): Promise<{ jobs: JobDto[]; nextCursor: string | null }> {
+  const params: unknown[] = [];
+  const where = filterSql(f, params);
+  if (cursor) {
+    params.push(cursor.createdAt, cursor.seq);
+    // Milliseconds are exact in the cursor; created_at is stored from ms, so the round trip is lossless.
+    where.push(
+      `(j.created_at, j.seq) < (to_timestamp($${params.length - 1} / 1000.0), $${params.length}::bigint)`,
+    );
+  }
+  params.push(limit + 1);
+  const sql = `SELECT ${JOB_COLUMNS} FROM jobs j ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY j.created_at DESC, j.seq DESC LIMIT $${params.length}`;
+  const res = await db.query<JobRow>(sql, params);
+  const rows = res.rows.slice(0, limit);
+  const last = rows[rows.length - 1];
+  return {
+    jobs: rows.map(rowToDto),
+    nextCursor:
+      res.rows.length > limit && last
+        ? encodeCursor({ createdAt: last.created_at.getTime(), seq: last.seq })
+        : null,
+  };
+}
+
+export interface NodeRunDto {
+  nodeId: string;
+  displayNodeId: string | null;
+  classType: string | null;
+  state: string;
+  cached: boolean;
+  startedAt: number | null;
+  endedAt: number | null;
+  durationMs: number | null;
+}
+
+/** The newest job with this prompt id (a prompt id is a UUID; `server` disambiguates if ever needed). */
+export async function getJob(
+  db: Queryable,
+  promptId: string,
+  server?: string,
+): Promise<(JobDto & { nodes: NodeRunDto[] }) | null> {
+  const params: unknown[] = [promptId];
+  if (server !== undefined) params.push(server);
+  const res = await db.query<JobRow>(
+    `SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.prompt_id = $1 ${server !== undefined ? 'AND j.server = $2' : ''}
+     ORDER BY j.created_at DESC LIMIT 1`,
+    params,
+  );
+  const row = res.rows[0];
+  if (!row) return null;
+  const nodes = await db.query<{
+    node_id: string;
+    display_node_id: string | null;
+    class_type: string | null;
+    state: string;
+    cached: boolean;
+    started_at: Date | null;
+    ended_at: Date | null;
+    duration_ms: number | null;
+  }>(
+    `SELECT node_id, display_node_id, class_type, state, cached, started_at, ended_at, duration_ms
+     FROM model_usage_log WHERE server = $1 AND prompt_id = $2 ORDER BY started_at NULLS LAST, node_id`,
+    [row.server, row.prompt_id],
+  );
+  return {
+    ...rowToDto(row),
+    nodes: nodes.rows.map((n) => ({
+      nodeId: n.node_id,
+      displayNodeId: n.display_node_id,
+      classType: n.class_type,
+      state: n.state,
+      cached: n.cached,
+      startedAt: ms(n.started_at),
+      endedAt: ms(n.ended_at),
+      durationMs: n.duration_ms,
+    })),
+  };
+}
+
+export async function jobsBySeq(db: Queryable, seqs: string[]): Promise<JobDto[]> {
+  const res = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.seq = ANY($1::bigint[])`, [
+    seqs,
+  ]);
+  return res.rows.map(rowToDto);
+}
+
+/** Changes after a stream event id, oldest first: the Last-Event-ID catch-up. */
+export async function jobsAfterRev(db: Queryable, rev: number, limit: number): Promise<JobDto[]> {
+  const res = await db.query<JobRow>(
+    `SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.rev > $1 ORDER BY j.rev LIMIT $2`,
+    [rev, limit],
+  );
+  return res.rows.map(rowToDto);
+}
+
+export interface NodeClassStat {
+  classType: string;
+  runs: number;
+  cachedRuns: number;
+  totalMs: number;
+  avgMs: number;
+  maxMs: number;
+}
+
+/** Which node classes cost the most time: executed (non-cached) runs with a known duration. */
+export async function nodeClassStats(
+  db: Queryable,
+  sinceMs: number,
+  limit: number,
+): Promise<NodeClassStat[]> {
+  const res = await db.query<{
+    class_type: string;
+    runs: string;
+    cached_runs: string;
+    total_ms: number | null;
+    avg_ms: number | null;
+    max_ms: number | null;
+  }>(
+    `SELECT COALESCE(class_type, '(unknown)') AS class_type,
+       count(*) FILTER (WHERE NOT cached) AS runs, count(*) FILTER (WHERE cached) AS cached_runs,
+       COALESCE(sum(duration_ms) FILTER (WHERE NOT cached), 0) AS total_ms,
+       avg(duration_ms) FILTER (WHERE NOT cached) AS avg_ms, max(duration_ms) FILTER (WHERE NOT cached) AS max_ms
+     FROM model_usage_log WHERE started_at IS NULL OR started_at >= to_timestamp($1 / 1000.0)
+     GROUP BY 1 ORDER BY total_ms DESC, class_type LIMIT $2`,
+    [sinceMs, limit],
+  );
+  return res.rows.map((r) => ({
+    classType: r.class_type,
+    runs: Number(r.runs),
+    cachedRuns: Number(r.cached_runs),
+    totalMs: r.total_ms ?? 0,
+    avgMs: r.avg_ms ?? 0,
+    maxMs: r.max_ms ?? 0,
+  }));
+}
+
+export async function savePreview(
+  db: Queryable,
+  server: string,
+  promptId: string,
+  mime: string,
+  bytes: Uint8Array,
+  seq: number,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO job_previews (server, prompt_id, mime, bytes, preview_seq) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (server, prompt_id) DO UPDATE SET mime = excluded.mime, bytes = excluded.bytes,
+       preview_seq = excluded.preview_seq, updated_at = now()
+     WHERE excluded.preview_seq > job_previews.preview_seq`,
+    [server, promptId, mime, Buffer.from(bytes), seq],
+  );
+}
+
+export async function getPreview(
+  db: Queryable,
+  server: string,
+  promptId: string,
+): Promise<{ mime: string; bytes: Buffer } | null> {
+  const res = await db.query<{ mime: string; bytes: Buffer }>(
+    'SELECT mime, bytes FROM job_previews WHERE server = $1 AND prompt_id = $2',
+    [server, promptId],
+  );
+  return res.rows[0] ?? null;
+}
+
+export async function setWebhookStatus(db: Queryable, server: string, promptId: string, status: string) {
+  await db.query('UPDATE jobs SET webhook_status = $3 WHERE server = $1 AND prompt_id = $2', [
+    server,
+    promptId,
+    status,
+  ]);
+}
