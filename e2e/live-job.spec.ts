@@ -48,7 +48,7 @@ for (const mode of modes) {
           expectProgressRose(rec);
           expectPreviewsChanged(rec);
           expect(rec.seenText.PeerSteps, 'the current node (class type PeerSteps) was shown').toBe(true);
-          await view.expectThumbnail(id);
+          await view.expectThumbnail(id, rec.previews);
         });
       }
 

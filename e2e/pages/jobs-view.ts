@@ -128,15 +128,26 @@ export class JobsView {
     await expect.poll(() => this.progressNow(promptId), { timeout }).toBeGreaterThan(0);
   }
 
-  /** The output thumbnail (any image in the card that actually decoded). */
-  async expectThumbnail(promptId: string, timeout = 20_000): Promise<void> {
+  /**
+   * The output thumbnail: an image in the card that decoded and is none of the live previews it showed
+   * (pass them from `readRecord`), so the last preview left on screen cannot pass for the output.
+   */
+  async expectThumbnail(promptId: string, previewSrcs: string[] = [], timeout = 20_000): Promise<void> {
     await expect
       .poll(
         () =>
           this.card(promptId)
             .locator('img')
-            .evaluateAll((imgs) => imgs.some((i) => (i as HTMLImageElement).naturalWidth > 0)),
-        { timeout },
+            .evaluateAll(
+              (imgs, previews) =>
+                imgs.some(
+                  (i) =>
+                    (i as HTMLImageElement).naturalWidth > 0 &&
+                    !previews.includes(i.getAttribute('src') ?? ''),
+                ),
+              previewSrcs,
+            ),
+        { timeout, message: 'a decoded output thumbnail in the card' },
       )
       .toBe(true);
   }
