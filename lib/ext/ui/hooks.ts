@@ -1,0 +1,137 @@
+/**
+ * Data hooks: Dexie `liveQuery` for what is durable, merged with the live channel for what is fresher.
+ * Each hook runs one indexed query from `storage/repo.ts`; none loads a table whole.
+ */
+import { useLiveQuery } from 'dexie-react-hooks';
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import type { JobRecord, NodeRunRecord } from '../db';
+import { getSettings, type Settings } from '../settings';
+import {
+  activeJobs,
+  getBlob,
+  getJob,
+  type HistoryFilter,
+  history,
+  listConnections,
+  listServers,
+  nodeRuns,
+  type PublicServer,
+  previewBlobKey,
+  recentFinished,
+} from '../storage/repo';
+import type { LiveConnection, LiveSnapshot } from './live';
+import { type JobBoard, mergeBoard, mergeConnections, newer } from './merge';
+import { useServices } from './services';
+
+export function useLive(): LiveSnapshot {
+  const { live } = useServices();
+  return useSyncExternalStore(live.subscribe, live.getSnapshot, live.getSnapshot);
+}
+
+/** The injected clock, re-read every `intervalMs` so elapsed times tick. */
+export function useNow(intervalMs = 1000): number {
+  const { now } = useServices();
+  const [t, setT] = useState(now);
+  useEffect(() => {
+    const id = setInterval(() => setT(now()), intervalMs);
+    return () => clearInterval(id);
+  }, [now, intervalMs]);
+  return t;
+}
+
+/** Active jobs and the newest finished ones; undefined until the first query answers. */
+export function useJobBoard(recentLimit: number): JobBoard | undefined {
+  const { db } = useServices();
+  const live = useLive();
+  const stored = useLiveQuery(
+    () => Promise.all([activeJobs(db), recentFinished(db, recentLimit)]),
+    [db, recentLimit],
+  );
+  return useMemo(
+    () => (stored ? mergeBoard(stored[0], stored[1], live.jobs, recentLimit) : undefined),
+    [stored, live.jobs, recentLimit],
+  );
+}
+
+export function useServers(): PublicServer[] | undefined {
+  const { db } = useServices();
+  return useLiveQuery(() => listServers(db), [db]);
+}
+
+export function useServerMap(): Map<string, PublicServer> {
+  const servers = useServers();
+  return useMemo(() => new Map((servers ?? []).map((s) => [s.id, s])), [servers]);
+}
+
+export function useConnections(): Map<string, LiveConnection> {
+  const { db } = useServices();
+  const live = useLive();
+  const stored = useLiveQuery(() => listConnections(db), [db]);
+  return useMemo(() => mergeConnections(stored ?? [], live.connections), [stored, live.connections]);
+}
+
+/** One job, Dexie merged with the live channel; null when it does not exist, undefined while loading. */
+export function useJob(key: string): JobRecord | null | undefined {
+  const { db } = useServices();
+  const live = useLive();
+  const stored = useLiveQuery(async () => (await getJob(db, key)) ?? null, [db, key]);
+  if (stored === undefined) return live.jobs.get(key);
+  return newer(stored ?? undefined, live.jobs.get(key)) ?? null;
+}
+
+export function useNodeRuns(jobKey: string): NodeRunRecord[] | undefined {
+  const { db } = useServices();
+  return useLiveQuery(() => nodeRuns(db, jobKey), [db, jobKey]);
+}
+
+export function useSettings(): Settings | undefined {
+  const { db } = useServices();
+  return useLiveQuery(() => getSettings(db), [db]);
+}
+
+/** An object URL for a stored blob, revoked when the blob changes or the component unmounts. */
+export function useBlobUrl(key: string | undefined): string | undefined {
+  const { db } = useServices();
+  const blob = useLiveQuery(async () => (key ? ((await getBlob(db, key))?.data ?? null) : null), [db, key]);
+  const [url, setUrl] = useState<string>();
+  useEffect(() => {
+    if (!blob) {
+      setUrl(undefined);
+      return;
+    }
+    const u = URL.createObjectURL(blob);
+    setUrl(u);
+    return () => URL.revokeObjectURL(u);
+  }, [blob]);
+  return url;
+}
+
+/** The newest preview of a job: the live frame when there is one, else the one Dexie kept. */
+export function useJobPreview(job: JobRecord): string | undefined {
+  const live = useLive();
+  const liveUrl = live.previews.get(job.key)?.url;
+  // Only active jobs (or jobs with a stored preview) need the Dexie fallback.
+  const stored = useBlobUrl(
+    liveUrl === undefined && job.previewCount > 0 ? previewBlobKey(job.key) : undefined,
+  );
+  return liveUrl ?? stored;
+}
+
+/**
+ * A page of history that grows as the list scrolls: `limit` rows, newest first. `hasMore` is true while the
+ * last query filled its limit, so a virtualised list can show a loader row and ask for more.
+ */
+export function useHistory(
+  filter: Omit<HistoryFilter, 'limit' | 'offset'>,
+  limit: number,
+): { rows: JobRecord[]; hasMore: boolean } | undefined {
+  const { db } = useServices();
+  const live = useLive();
+  const key = JSON.stringify(filter);
+  const rows = useLiveQuery(() => history(db, { ...filter, limit }), [db, key, limit]);
+  return useMemo(() => {
+    if (!rows) return undefined;
+    const merged = rows.map((r) => newer(r, live.jobs.get(r.key)) ?? r);
+    return { rows: merged, hasMore: rows.length >= limit };
+  }, [rows, live.jobs, limit]);
+}

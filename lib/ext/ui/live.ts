@@ -1,0 +1,215 @@
+/**
+ * The UI's view of the LIVE_CHANNEL: the newest job record, preview frame and connection state that the
+ * engine broadcast, held only until Dexie catches up (the merge in `merge.ts` prefers whichever record is
+ * newer). It is the low-latency half of the UI's state, never a second source of truth.
+ *
+ * Invariants:
+ * - Messages are applied as they arrive and published at most once per animation frame, so a burst of
+ *   progress ticks costs one React render, and a single frame is on screen within one frame.
+ * - Every preview object URL this store creates is revoked when it is replaced, evicted or the store is
+ *   closed; a stale (lower `seq`) preview never replaces a newer one.
+ */
+import type { ConnectionState } from '../../comfy/types';
+import type { JobRecord } from '../db';
+import { LIVE_CHANNEL, type LiveMessage } from '../protocol';
+
+export interface LivePreview {
+  url: string;
+  seq: number;
+  mime: string;
+  /** When the engine sent the frame (for latency measurements). */
+  sentAt: number;
+}
+
+export interface LiveConnection {
+  serverId: string;
+  state: ConnectionState;
+  detail?: string;
+  since: number;
+}
+
+export interface LiveSnapshot {
+  readonly jobs: ReadonlyMap<string, JobRecord>;
+  readonly previews: ReadonlyMap<string, LivePreview>;
+  readonly connections: ReadonlyMap<string, LiveConnection>;
+}
+
+export interface LiveStore {
+  subscribe(listener: () => void): () => void;
+  getSnapshot(): LiveSnapshot;
+  /** Applies one message as if it had arrived on the channel (the channel handler uses this). */
+  apply(message: unknown): void;
+  close(): void;
+}
+
+export interface ChannelLike {
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  close(): void;
+}
+
+export interface LiveDeps {
+  channel?: ChannelLike;
+  createObjectURL(blob: Blob): string;
+  revokeObjectURL(url: string): void;
+  /** Runs `fn` before the next paint (requestAnimationFrame in pages). */
+  schedule(fn: () => void): void;
+  /** Most previews kept as object URLs at once; older jobs' previews fall back to Dexie. */
+  maxPreviews?: number;
+  /** Most job records kept; Dexie holds the rest. */
+  maxJobs?: number;
+}
+
+export const EMPTY_SNAPSHOT: LiveSnapshot = { jobs: new Map(), previews: new Map(), connections: new Map() };
+
+function isLiveMessage(m: unknown): m is LiveMessage {
+  if (typeof m !== 'object' || m === null) return false;
+  const r = m as Record<string, unknown>;
+  switch (r.kind) {
+    case 'job': {
+      const job = r.job as Record<string, unknown> | null;
+      return (
+        typeof job === 'object' &&
+        job !== null &&
+        typeof job.key === 'string' &&
+        typeof job.updatedAt === 'number'
+      );
+    }
+    case 'preview':
+      return typeof r.jobKey === 'string' && r.bytes instanceof ArrayBuffer && typeof r.seq === 'number';
+    case 'connection':
+      return typeof r.serverId === 'string' && typeof r.state === 'string';
+    default:
+      return false;
+  }
+}
+
+/** Drops the oldest insertion-order entries beyond `max`, calling `onEvict` for each. */
+function trim<V>(map: Map<string, V>, max: number, onEvict?: (v: V) => void): void {
+  for (const [k, v] of map) {
+    if (map.size <= max) break;
+    map.delete(k);
+    onEvict?.(v);
+  }
+}
+
+export function createLiveStore(deps: LiveDeps): LiveStore {
+  const maxPreviews = deps.maxPreviews ?? 32;
+  const maxJobs = deps.maxJobs ?? 500;
+  let snapshot: LiveSnapshot = EMPTY_SNAPSHOT;
+  // Copy-on-write buffers for the frame being built; null when nothing changed since the last publish.
+  let next: {
+    jobs: Map<string, JobRecord>;
+    previews: Map<string, LivePreview>;
+    connections: Map<string, LiveConnection>;
+  } | null = null;
+  let toRevoke: string[] = [];
+  let closed = false;
+  const listeners = new Set<() => void>();
+
+  const publish = () => {
+    if (!next) return;
+    snapshot = next;
+    next = null;
+    for (const l of listeners) l();
+    // The new URLs are in the snapshot now; the replaced ones can go (an <img> keeps its decoded frame).
+    for (const url of toRevoke) deps.revokeObjectURL(url);
+    toRevoke = [];
+  };
+
+  const draft = () => {
+    if (!next) {
+      next = {
+        jobs: new Map(snapshot.jobs),
+        previews: new Map(snapshot.previews),
+        connections: new Map(snapshot.connections),
+      };
+      deps.schedule(publish);
+    }
+    return next;
+  };
+
+  const apply = (message: unknown) => {
+    if (closed || !isLiveMessage(message)) return;
+    switch (message.kind) {
+      case 'job': {
+        const current = (next ?? snapshot).jobs.get(message.job.key);
+        if (current && current.updatedAt > message.job.updatedAt) return;
+        const d = draft();
+        d.jobs.delete(message.job.key); // re-insert to keep insertion order = recency for trimming
+        d.jobs.set(message.job.key, message.job);
+        trim(d.jobs, maxJobs);
+        return;
+      }
+      case 'preview': {
+        const current = (next ?? snapshot).previews.get(message.jobKey);
+        if (current && current.seq >= message.seq) return;
+        const url = deps.createObjectURL(new Blob([message.bytes], { type: message.mime }));
+        const d = draft();
+        if (current) toRevoke.push(current.url);
+        d.previews.delete(message.jobKey);
+        d.previews.set(message.jobKey, { url, seq: message.seq, mime: message.mime, sentAt: message.sentAt });
+        trim(d.previews, maxPreviews, (p) => toRevoke.push(p.url));
+        return;
+      }
+      case 'connection': {
+        const d = draft();
+        d.connections.set(message.serverId, {
+          serverId: message.serverId,
+          state: message.state,
+          since: message.since,
+          ...(message.detail !== undefined && { detail: message.detail }),
+        });
+        return;
+      }
+    }
+  };
+
+  if (deps.channel) deps.channel.onmessage = (ev) => apply(ev.data);
+
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    getSnapshot: () => snapshot,
+    apply,
+    close() {
+      if (closed) return;
+      closed = true;
+      if (deps.channel) {
+        deps.channel.onmessage = null;
+        deps.channel.close();
+      }
+      const urls = new Set(toRevoke);
+      for (const p of snapshot.previews.values()) urls.add(p.url);
+      for (const p of next?.previews.values() ?? []) urls.add(p.url);
+      for (const url of urls) deps.revokeObjectURL(url);
+      next = null;
+      listeners.clear();
+    },
+  };
+}
+
+/**
+ * The store for a real extension page: the BroadcastChannel, blob URLs, and requestAnimationFrame with a
+ * timer fallback (rAF does not fire in a hidden document, and a hidden side panel must still catch up).
+ */
+export function createPageLiveStore(): LiveStore {
+  const schedule = (fn: () => void) => {
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      fn();
+    };
+    requestAnimationFrame(once);
+    setTimeout(once, 50);
+  };
+  return createLiveStore({
+    // BroadcastChannel's handler type is `this`-bound; the store only needs `onmessage` and `close`.
+    channel: new BroadcastChannel(LIVE_CHANNEL) as unknown as ChannelLike,
+    createObjectURL: (b) => URL.createObjectURL(b),
+    revokeObjectURL: (u) => URL.revokeObjectURL(u),
+    schedule,
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * Everything the UI needs from the outside world, behind one context so that components stay testable:
+ * the database, the live store, the typed message sender, the clock, and the few browser calls that must
+ * happen inside a click handler (permission prompts, opening the side panel).
+ */
+import { createContext, type ReactNode, useContext } from 'react';
+import type { ComfyPulseDB } from '../db';
+import type { LiveStore } from './live';
+import type { Send } from './messaging';
+
+export interface UiServices {
+  db: ComfyPulseDB;
+  live: LiveStore;
+  send: Send;
+  now(): number;
+  /**
+   * Asks for host permissions. Must be called synchronously from a user gesture (the click handler),
+   * before any await, or the browser refuses to show the prompt.
+   */
+  requestOrigins(origins: string[]): Promise<boolean>;
+  /**
+   * Opens the side panel for `windowId`, optionally at a job. Also called synchronously from the click:
+   * `chrome.sidePanel.open` needs the gesture.
+   */
+  openSidePanel(windowId: number | undefined, jobKey?: string): Promise<void>;
+  /** The window this page lives in, for `openSidePanel`. */
+  currentWindowId(): Promise<number | undefined>;
+  /** Opens the options page. */
+  openOptions(): void;
+}
+
+const ServicesContext = createContext<UiServices | null>(null);
+
+export function ServicesProvider({ services, children }: { services: UiServices; children: ReactNode }) {
+  return <ServicesContext.Provider value={services}>{children}</ServicesContext.Provider>;
+}
+
+export function useServices(): UiServices {
+  const s = useContext(ServicesContext);
+  if (!s) throw new Error('useServices outside ServicesProvider');
+  return s;
+}

@@ -1,0 +1,103 @@
+/**
+ * Test support for UI components: the real `i18n.t` over `locales/<locale>.yml` (strict: an unknown key
+ * throws, so a missing message fails the test), and `UiServices` over a fake-indexeddb database, a live
+ * store fed by hand, and recorded messages.
+ */
+import 'fake-indexeddb/auto';
+import { resolve } from 'node:path';
+import { act, render } from '@testing-library/react';
+import { generateChromeMessages, parseMessagesFile } from '@wxt-dev/i18n/build';
+import type { ReactElement } from 'react';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import type { ProtocolKey, ProtocolRequest, ProtocolResponse } from '../protocol';
+import { freshDb } from '../testing/records';
+import { createLiveStore } from './live';
+import type { Send } from './messaging';
+import { ServicesProvider, type UiServices } from './services';
+
+export async function loadMessages(locale = 'en'): Promise<Record<string, { message: string }>> {
+  const parsed = await parseMessagesFile(resolve(__dirname, `../../../locales/${locale}.yml`));
+  return generateChromeMessages(parsed) as Record<string, { message: string }>;
+}
+
+/** Makes `browser.i18n.getMessage` answer from the locale file, as Chrome would from `_locales`. */
+export async function installI18n(locale = 'en'): Promise<Record<string, { message: string }>> {
+  const messages = await loadMessages(locale);
+  const i18nApi = fakeBrowser.i18n as unknown as {
+    getMessage: (key: string, subs?: string | string[]) => string;
+    getUILanguage: () => string;
+  };
+  i18nApi.getMessage = (key, subs) => {
+    const m = messages[key];
+    if (!m) throw new Error(`missing i18n message "${key}" in ${locale}.yml`);
+    const list = subs === undefined ? [] : Array.isArray(subs) ? subs : [subs];
+    return m.message.replace(/\$(\d)/g, (_, n: string) => list[Number(n) - 1] ?? '');
+  };
+  i18nApi.getUILanguage = () => locale;
+  return messages;
+}
+
+export interface SentMessage {
+  type: ProtocolKey;
+  payload: unknown;
+}
+
+export type Responder = {
+  [K in ProtocolKey]?: (payload: ProtocolRequest<K>) => ProtocolResponse<K> | Promise<ProtocolResponse<K>>;
+};
+
+export interface TestServices extends UiServices {
+  sent: SentMessage[];
+  requestedOrigins: string[][];
+  openedSidePanel: { windowId: number | undefined; jobKey?: string | undefined }[];
+  /** Posts a live-channel message and flushes it into the snapshot. */
+  post(message: unknown): Promise<void>;
+}
+
+export function makeServices(
+  opts: { now?: number; respond?: Responder; grant?: boolean; windowId?: number } = {},
+): TestServices {
+  const sent: SentMessage[] = [];
+  const requestedOrigins: string[][] = [];
+  const openedSidePanel: TestServices['openedSidePanel'] = [];
+  let urlSeq = 0;
+  const live = createLiveStore({
+    createObjectURL: () => `blob:live/${urlSeq++}`,
+    revokeObjectURL: () => {},
+    schedule: (fn) => queueMicrotask(fn),
+  });
+  const send: Send = async (type, payload) => {
+    sent.push({ type, payload });
+    const handler = opts.respond?.[type] as ((p: typeof payload) => unknown) | undefined;
+    if (!handler) throw new Error(`no test responder for ${type}`);
+    return (await handler(payload)) as never;
+  };
+  return {
+    db: freshDb('ui'),
+    live,
+    send,
+    now: () => opts.now ?? 1_000_000,
+    requestOrigins: async (origins) => {
+      requestedOrigins.push(origins);
+      return opts.grant ?? true;
+    },
+    openSidePanel: async (windowId, jobKey) => {
+      openedSidePanel.push({ windowId, jobKey });
+    },
+    currentWindowId: async () => opts.windowId,
+    openOptions: () => {},
+    sent,
+    requestedOrigins,
+    openedSidePanel,
+    async post(message) {
+      await act(async () => {
+        live.apply(message);
+        await Promise.resolve();
+      });
+    },
+  };
+}
+
+export function renderWith(services: UiServices, ui: ReactElement) {
+  return render(<ServicesProvider services={services}>{ui}</ServicesProvider>);
+}
