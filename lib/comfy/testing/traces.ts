@@ -65,14 +65,17 @@ export function traceFrames(lines: TraceLine[], conns?: readonly string[]): Trac
   const frames: TraceFrame[] = [];
   for (const line of lines) {
     if (conns && !conns.includes(line.conn)) continue;
-    let data: string | ArrayBuffer;
-    if (line.kind === 'text') data = JSON.stringify(line.msg);
-    else if (line.kind === 'binary' && typeof line.head_b64 === 'string')
-      data = base64ToArrayBuffer(line.head_b64);
-    else continue;
-    frames.push({ conn: line.conn, t_ms: line.t_ms, dt_ms: line.dt_ms, data, line });
+    const data = frameData(line);
+    if (data !== null) frames.push({ conn: line.conn, t_ms: line.t_ms, dt_ms: line.dt_ms, data, line });
   }
   return frames;
+}
+
+/** The socket payload of a `text` or `binary` line; null for every other kind of line. */
+export function frameData(line: TraceLine): string | ArrayBuffer | null {
+  if (line.kind === 'text') return JSON.stringify(line.msg);
+  if (line.kind === 'binary' && typeof line.head_b64 === 'string') return base64ToArrayBuffer(line.head_b64);
+  return null;
 }
 
 export function loadTraceFrames(name: TraceName | string, conns?: readonly string[]): TraceFrame[] {
