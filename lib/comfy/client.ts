@@ -190,7 +190,10 @@ export class ComfyClient {
 
   on<K extends keyof ComfyClientEvents>(event: K, cb: Callback<K>): () => void {
     let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
     set.add(cb as (v: never) => void);
     return () => set.delete(cb as (v: never) => void);
   }
