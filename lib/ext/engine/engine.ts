@@ -1,0 +1,240 @@
+/**
+ * The engine: every enabled server's connection, in the context that may hold ComfyUI sockets (the
+ * offscreen document in Chrome, the background page in Firefox). It reads servers and settings from
+ * Dexie, reloads when they change, and reports to the service worker through `notify` (which wakes a
+ * stopped worker, so nothing is lost while it restarts) and to the pages through `broadcast`.
+ */
+import type { ComfyError } from '../../comfy/errors';
+import type { ApiPrompt, Clock, ConnectionState, FetchLike, Random, WebSocketCtor } from '../../comfy/types';
+import type { ComfyPulseDB, ServerRecord } from '../db';
+import type { Translate } from '../i18n';
+import type {
+  CancelOutcome,
+  DoctorReport,
+  LiveMessage,
+  ProtocolRequest,
+  ProtocolResponse,
+} from '../protocol';
+import { DEFAULT_SETTINGS, getSettings, type Settings } from '../settings';
+import { type ConnectionTiming, ServerConnection } from './connection';
+import { runDoctor } from './doctor';
+import type { Flushed } from './writer';
+
+export type EngineNotice =
+  | { type: 'bg:jobFinished'; payload: ProtocolRequest<'bg:jobFinished'> }
+  | { type: 'bg:activity'; payload: ProtocolRequest<'bg:activity'> };
+
+export interface EngineDeps {
+  db: ComfyPulseDB;
+  WebSocket: WebSocketCtor;
+  fetch: FetchLike;
+  clock: Clock;
+  random?: Random;
+  t: Translate;
+  /** `chrome-extension://<id>`: the origin the doctor names in `--enable-cors-header`. */
+  extensionOrigin: string;
+  broadcast(msg: LiveMessage): void;
+  notify(notice: EngineNotice): void;
+  /** Every committed write (the sync outbox records job changes from here). */
+  onFlushed?(serverId: string, f: Flushed): void;
+  hasPermissions?(origins: string[]): Promise<boolean>;
+  log?(msg: string, e?: unknown): void;
+  timing?: Partial<ConnectionTiming>;
+}
+
+function signature(s: ServerRecord): string {
+  return JSON.stringify([s.url, s.token ?? '', s.tokenMode, s.clientId, s.enabled]);
+}
+
+export class Engine {
+  private readonly conns = new Map<string, { sig: string; conn: ServerConnection }>();
+  private settings: Settings = DEFAULT_SETTINGS;
+  private lastActivity = '';
+  private activityTimer: unknown;
+  private reloading: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  /** Loads servers and settings and connects to every enabled server. */
+  start(): Promise<void> {
+    return this.reload();
+  }
+
+  /** Re-reads servers and settings; restarts only the connections whose server changed. Serialised. */
+  reload(): Promise<void> {
+    this.reloading = this.reloading
+      .then(() => this.reloadOnce())
+      .catch((e) => this.deps.log?.('reload failed', e));
+    return this.reloading;
+  }
+
+  private async reloadOnce(): Promise<void> {
+    if (this.stopped) return;
+    const { db } = this.deps;
+    this.settings = await getSettings(db);
+    const servers = (await db.servers.toArray()).filter((s) => s.enabled);
+    const wanted = new Map(servers.map((s) => [s.id, s]));
+    for (const [id, { sig, conn }] of this.conns) {
+      const s = wanted.get(id);
+      if (!s || signature(s) !== sig) {
+        this.conns.delete(id);
+        await conn.stop();
+        if (!s) await db.connections.delete(id);
+      }
+    }
+    for (const s of servers) {
+      if (this.conns.has(s.id)) continue;
+      const conn = this.makeConnection(s);
+      this.conns.set(s.id, { sig: signature(s), conn });
+      await conn.start();
+    }
+  }
+
+  private makeConnection(server: ServerRecord): ServerConnection {
+    const { deps } = this;
+    return new ServerConnection(server, {
+      db: deps.db,
+      WebSocket: deps.WebSocket,
+      fetch: deps.fetch,
+      clock: deps.clock,
+      ...(deps.random ? { random: deps.random } : {}),
+      broadcast: deps.broadcast,
+      onFinished: (jobKey) => deps.notify({ type: 'bg:jobFinished', payload: { jobKey } }),
+      onActivity: () => this.scheduleActivity(),
+      onFlushed: (f) => deps.onFlushed?.(server.id, f),
+      describe: (state, error) => this.describe(server, state, error),
+      previewsEnabled: () => this.settings.previews.enabled,
+      ...(deps.log ? { log: deps.log } : {}),
+      ...(deps.timing ? { timing: deps.timing } : {}),
+    });
+  }
+
+  private describe(
+    server: ServerRecord,
+    state: ConnectionState,
+    error: ComfyError | null,
+  ): string | undefined {
+    const { t } = this.deps;
+    let origin = server.url;
+    try {
+      origin = new URL(server.url).origin;
+    } catch {
+      // keep the raw text
+    }
+    switch (state) {
+      case 'rejected':
+        return t('doctor_origin_rejected', [origin, this.deps.extensionOrigin]);
+      case 'auth-required':
+        return t('doctor_auth_required', [origin]);
+      case 'offline':
+      case 'reconnecting':
+        if (error?.kind === 'unreachable') {
+          return origin.startsWith('https:') ? t('doctor_tls', [origin]) : t('doctor_unreachable', [origin]);
+        }
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /** The badge summary, sent at most every 250 ms and only when it changed. */
+  private scheduleActivity(): void {
+    if (this.activityTimer !== undefined) return;
+    this.activityTimer = this.deps.clock.setTimeout(() => {
+      this.activityTimer = undefined;
+      this.reportActivity();
+    }, 250);
+  }
+
+  activity(): ProtocolRequest<'bg:activity'> {
+    let running = 0;
+    let pending = 0;
+    let single: number | undefined;
+    for (const { conn } of this.conns.values()) {
+      const a = conn.activity();
+      running += a.running;
+      pending += a.pending;
+      if (a.runningProgress !== undefined) single = a.runningProgress;
+    }
+    return { running, pending, ...(running === 1 && single !== undefined ? { singleProgress: single } : {}) };
+  }
+
+  reportActivity(force = false): void {
+    const a = this.activity();
+    // the badge shows whole percents: finer changes are not worth waking the worker
+    const key = JSON.stringify({
+      ...a,
+      singleProgress: a.singleProgress && Math.floor(a.singleProgress * 100),
+    });
+    if (!force && key === this.lastActivity) return;
+    this.lastActivity = key;
+    this.deps.notify({ type: 'bg:activity', payload: a });
+  }
+
+  connection(serverId: string): ServerConnection | undefined {
+    return this.conns.get(serverId)?.conn;
+  }
+
+  async submit(serverId: string, prompt: ApiPrompt): Promise<string> {
+    const conn = this.connection(serverId);
+    if (!conn) throw new Error(`no enabled server ${serverId}`);
+    return conn.submit(prompt, this.settings.previews.enabled ? 'auto' : undefined);
+  }
+
+  async cancelJob(req: ProtocolRequest<'engine:cancelJob'>): Promise<CancelOutcome> {
+    const conn = this.connection(req.serverId);
+    if (!conn) return { ok: false, reason: 'not-found', message: 'no such enabled server' };
+    return conn.cancel(req.promptId);
+  }
+
+  async refresh(req: ProtocolRequest<'engine:refresh'>): Promise<ProtocolResponse<'engine:refresh'>> {
+    const targets = req.serverId
+      ? [this.connection(req.serverId)]
+      : [...this.conns.values()].map((c) => c.conn);
+    await Promise.all(
+      targets.map((c) => {
+        if (!c) return undefined;
+        c.socket.retryNow();
+        return c.reconcile();
+      }),
+    );
+    return { ok: targets.every(Boolean) };
+  }
+
+  async runDoctor(req: ProtocolRequest<'engine:runDoctor'>): Promise<DoctorReport> {
+    let target = { url: req.url ?? '', token: req.token, tokenMode: req.tokenMode };
+    if (req.serverId) {
+      const s = await this.deps.db.servers.get(req.serverId);
+      if (s) {
+        target = {
+          url: req.url ?? s.url,
+          token: req.token ?? s.token,
+          tokenMode: req.tokenMode ?? s.tokenMode,
+        };
+      }
+    }
+    const report = await runDoctor(
+      {
+        fetch: this.deps.fetch,
+        WebSocket: this.deps.WebSocket,
+        clock: this.deps.clock,
+        t: this.deps.t,
+        extensionOrigin: this.deps.extensionOrigin,
+        ...(this.deps.hasPermissions ? { hasPermissions: this.deps.hasPermissions } : {}),
+      },
+      target,
+    );
+    // a passing doctor is the user's "test the fix": dial a waiting connection now
+    if (report.finding === 'ok' && req.serverId) void this.refresh({ serverId: req.serverId });
+    return report;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.deps.clock.clearTimeout(this.activityTimer);
+    await this.reloading;
+    await Promise.all([...this.conns.values()].map(({ conn }) => conn.stop()));
+    this.conns.clear();
+  }
+}
