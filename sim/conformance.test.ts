@@ -1,0 +1,124 @@
+/**
+ * The simulator against the real ComfyUI 0.3.64 traces: for every scenario in fixtures/traces, record the
+ * same roles against a fresh simulator (the TypeScript port of record.py) and compare with the TypeScript
+ * port of conformance.py. Time is scaled down where that cannot change the event sequence.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from './index';
+import { collapse, compareTraces, tokenOf } from './testing/conformance';
+import { loadTrace, loadWorkflow } from './testing/fixtures';
+import { type RecordOptions, record, type TraceLine } from './testing/recorder';
+
+type Scenario = {
+  trace: string;
+  workflow: string;
+  /** Workflows run to completion first, as on the real server (the traces were recorded in sequence). */
+  prime: string[];
+  options: Partial<RecordOptions>;
+  loose?: boolean;
+  timeScale: number;
+};
+
+const fast = { settleMs: 150, lingerMs: 250, historyPollMs: 100, historyGraceMs: 400 } as const;
+
+const scenarios: Scenario[] = [
+  { trace: 'ok', workflow: 'ok', prime: [], options: {}, timeScale: 0.1 },
+  { trace: 'cached', workflow: 'cached', prime: ['ok'], options: {}, timeScale: 0.1 },
+  {
+    trace: 'ok-feature-flags',
+    workflow: 'ok',
+    prime: ['ok'],
+    options: { set: { '2.seed': 1 }, featureFlags: { supports_preview_metadata: true } },
+    timeScale: 0.1,
+  },
+  { trace: 'fail', workflow: 'fail', prime: ['ok'], options: {}, timeScale: 0.1 },
+  {
+    trace: 'no-client-id',
+    workflow: 'ok',
+    prime: ['ok'],
+    options: { set: { '2.seed': 5 }, observer: true, noClientId: true },
+    timeScale: 0.1,
+  },
+  {
+    trace: 'reconnect',
+    workflow: 'slow',
+    prime: ['ok'],
+    // 12 steps x 100 ms; drop after progress 4, come back 250 ms later while node 2 still runs.
+    options: { set: { '2.steps': 12, '2.seed': 3 }, reconnectAfter: 4, reconnectGapMs: 250 },
+    loose: true,
+    timeScale: 0.2,
+  },
+];
+
+let sim: Simulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+async function prime(s: Simulator, workflows: string[]): Promise<void> {
+  for (const w of workflows) {
+    const r = await s.submit({ prompt: loadWorkflow(w) });
+    expect(r.status).toBe(200);
+    await s.waitForIdle();
+  }
+}
+
+describe('simulator conforms to the real ComfyUI traces', () => {
+  it.each(scenarios)('$trace', async ({ trace, workflow, prime: before, options, loose, timeScale }) => {
+    sim = await startSimulator({ port: 0, timeScale });
+    await prime(sim, before);
+    const rec = await record({ baseUrl: sim.url, workflow: loadWorkflow(workflow), ...fast, ...options });
+    const report = compareTraces(loadTrace(trace), rec.lines, loose);
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+});
+
+describe('the TypeScript conformance comparator', () => {
+  const ok = loadTrace('ok');
+
+  it('accepts a trace compared with itself', () => {
+    expect(compareTraces(ok, ok)).toEqual({ ok: true, problems: [] });
+  });
+
+  it('rejects a different scenario', () => {
+    const report = compareTraces(ok, loadTrace('fail'));
+    expect(report.ok).toBe(false);
+    expect(report.problems[0]).toMatch(/^submitter: sequences differ at step/);
+  });
+
+  it('counts run lengths strictly but not in loose mode', () => {
+    const firstProgress = ok.findIndex((l) => tokenOf(l) === 'progress');
+    const doubled = [...ok.slice(0, firstProgress + 1), ok[firstProgress]!, ...ok.slice(firstProgress + 1)];
+    expect(compareTraces(ok, doubled).ok).toBe(false);
+    expect(compareTraces(ok, doubled, true).ok).toBe(true);
+  });
+
+  it('reports a field missing from an event', () => {
+    const stripped = ok.map((l): TraceLine => {
+      const msg = l.msg as { type?: string; data?: Record<string, unknown> } | undefined;
+      if (l.kind !== 'text' || msg?.type !== 'execution_start') return l;
+      const { timestamp: _omit, ...data } = msg.data ?? {};
+      return { ...l, msg: { ...msg, data } };
+    });
+    expect(compareTraces(ok, stripped).problems).toEqual([
+      'submitter execution_start: fields missing in candidate: ["timestamp"]',
+    ]);
+  });
+
+  it('skips the dropped first connection of a reconnect in loose mode only', () => {
+    const trace = loadTrace('reconnect');
+    const withoutFirst = trace.filter((l) => l.conn !== 'submitter');
+    expect(compareTraces(trace, withoutFirst, true).ok).toBe(true);
+    expect(compareTraces(trace, withoutFirst).ok).toBe(false);
+  });
+
+  it('collapses runs', () => {
+    expect(collapse(['a', 'a', 'b', 'a'])).toEqual([
+      ['a', 2],
+      ['b', 1],
+      ['a', 1],
+    ]);
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * A TypeScript port of shared/tools/conformance.py: compares a reference trace from the real server with
+ * a candidate trace of the same scenario. Per connection role it compares the sequence of event kinds
+ * (JSON types, binary types, HTTP statuses) and the field names of each JSON event's data.
+ * `loose` ignores run lengths and skips the first connection of a role that was deliberately dropped.
+ */
+import type { TraceLine } from './recorder';
+
+export interface ConformanceReport {
+  ok: boolean;
+  problems: string[];
+}
+
+type Tokens = { byConn: Map<string, string[]>; fields: Map<string, Set<string>> };
+
+/** The token of one trace line, or null for lines that are not events. */
+export function tokenOf(line: TraceLine): string | null {
+  if (line.kind === 'text') {
+    const msg = (line.msg ?? {}) as { type?: string; data?: unknown };
+    const t = msg.type;
+    const data = msg.data as Record<string, unknown> | null | undefined;
+    if (t === 'status') {
+      const q = (
+        (data?.status as Record<string, unknown> | undefined)?.exec_info as
+          | Record<string, unknown>
+          | undefined
+      )?.queue_remaining;
+      const sid = data && typeof data === 'object' && 'sid' in data ? ',sid' : '';
+      return `status(q=${q === undefined ? 'None' : String(q)}${sid})`;
+    }
+    if (t === 'executing') {
+      const node = data?.node;
+      if (node === null || node === undefined) return 'executing(null)';
+      return data && 'prompt_id' in data ? 'executing' : 'executing(replay)';
+    }
+    return String(t);
+  }
+  if (line.kind === 'binary') return `bin${String(line.event_type)}`;
+  if (line.kind === 'http_response') {
+    const path = typeof line.path === 'string' ? line.path : '';
+    return `http ${path ? (path.split('/')[1] ?? '') : ''} ${String(line.status)}`;
+  }
+  return null;
+}
+
+function tokens(lines: TraceLine[]): Tokens {
+  const byConn = new Map<string, string[]>();
+  const fields = new Map<string, Set<string>>();
+  for (const line of lines) {
+    const tok = tokenOf(line);
+    if (tok === null) continue;
+    if (line.kind === 'text') {
+      const msg = (line.msg ?? {}) as { type?: string; data?: unknown };
+      if (msg.data && typeof msg.data === 'object' && !Array.isArray(msg.data)) {
+        const key = `${line.conn}\u0000${String(msg.type)}`;
+        const set = fields.get(key) ?? new Set<string>();
+        for (const k of Object.keys(msg.data)) set.add(k);
+        fields.set(key, set);
+      }
+    }
+    const seq = byConn.get(line.conn) ?? [];
+    seq.push(tok);
+    byConn.set(line.conn, seq);
+  }
+  return { byConn, fields };
+}
+
+export function collapse(seq: string[]): [string, number][] {
+  const out: [string, number][] = [];
+  for (const t of seq) {
+    const last = out[out.length - 1];
+    if (last && last[0] === t) last[1]++;
+    else out.push([t, 1]);
+  }
+  return out;
+}
+
+const fmt = (runs: [string, number][]) => JSON.stringify(runs);
+
+export function compareTraces(
+  reference: TraceLine[],
+  candidate: TraceLine[],
+  loose = false,
+): ConformanceReport {
+  const r = tokens(reference);
+  const c = tokens(candidate);
+  const problems: string[] = [];
+  const conns = [...new Set([...r.byConn.keys(), ...c.byConn.keys()])].sort();
+  for (const conn of conns) {
+    let a = r.byConn.get(conn) ?? [];
+    let b = c.byConn.get(conn) ?? [];
+    if (loose) {
+      if (r.byConn.has(`${conn}#2`)) continue;
+      a = collapse(a).map(([t]) => t);
+      b = collapse(b).map(([t]) => t);
+    }
+    if (a.length === b.length && a.every((t, i) => t === b[i])) continue;
+    const ca = collapse(a);
+    const cb = collapse(b);
+    let i = 0;
+    while (i < Math.min(ca.length, cb.length) && ca[i]![0] === cb[i]![0] && ca[i]![1] === cb[i]![1]) i++;
+    problems.push(
+      `${conn}: sequences differ at step ${i}: real ${fmt(ca.slice(i, i + 4))} vs candidate ${fmt(cb.slice(i, i + 4))} (real ${a.length} events, candidate ${b.length})`,
+    );
+  }
+  const keys = [...new Set([...r.fields.keys(), ...c.fields.keys()])].sort();
+  for (const key of keys) {
+    const [conn, type] = key.split('\u0000') as [string, string];
+    if (conn === 'http') continue;
+    const cf = c.fields.get(key);
+    if (!cf) continue;
+    const missing = [...(r.fields.get(key) ?? [])].filter((f) => !cf.has(f)).sort();
+    if (missing.length > 0)
+      problems.push(`${conn} ${type}: fields missing in candidate: ${JSON.stringify(missing)}`);
+  }
+  return { ok: problems.length === 0, problems };
+}
