@@ -135,10 +135,12 @@ async function getJson<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-let statsTimer: number | undefined;
+let statsPending = false;
 function refreshStatsSoon(): void {
-  statsTimer ??= window.setTimeout(async () => {
-    statsTimer = undefined;
+  if (statsPending) return;
+  statsPending = true;
+  window.setTimeout(async () => {
+    statsPending = false;
     renderStats((await getJson<{ classes: NodeClassStat[] }>('/v1/stats/nodes')).classes);
   }, 2000);
 }
