@@ -41,6 +41,11 @@ function Jobs({ client }: { client: ComfyClient | null }) {
   );
 }
 
+function App({ opts }: { opts: ComfyClientOptions | null }) {
+  const client = useComfyClient(opts);
+  return <Jobs client={client} />;
+}
+
 afterEach(cleanup);
 
 describe('React bindings', () => {
@@ -94,10 +99,6 @@ describe('React bindings', () => {
       fetch: fakeFetch,
       clock: new FakeClock(),
     };
-    function App({ opts }: { opts: ComfyClientOptions | null }) {
-      const client = useComfyClient(opts);
-      return <Jobs client={client} />;
-    }
     const view = render(<App opts={options} />);
     expect(server.sockets).toHaveLength(1);
     view.rerender(<App opts={{ ...options }} />); // same identity: same client
