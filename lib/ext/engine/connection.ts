@@ -216,7 +216,18 @@ export class ServerConnection {
     if (ev.type === 'progress' || ev.type === 'progress_state' || ev.type === 'executing')
       this.socket.noteProgress();
     this.apply(ev);
-    if (ev.type === 'status') this.maybePoll();
+    if (ev.type === 'status') this.onQueueLength(ev.queueRemaining);
+  }
+
+  /**
+   * A status broadcast is the only live sign of other clients' jobs: when the queue holds more than we
+   * track, ask HTTP at once (a short job of another client may be over before a timed poll).
+   */
+  private onQueueLength(queueRemaining: number): void {
+    let active = 0;
+    for (const j of Object.values(this.state.jobs)) if (!isTerminal(j.status)) active++;
+    if (queueRemaining > active && this.connState === 'connected') void this.reconcile();
+    else this.maybePoll();
   }
 
   private onPreview(ev: Extract<ComfyEvent, { type: 'preview' }>): void {

@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../../sim/server';
+import type { ApiPrompt } from '../../comfy/types';
 import { jobKeyOf } from '../storage/repo';
 import { type Harness, startHarness, workflow } from '../testing/engine-harness';
 
@@ -18,6 +19,20 @@ afterEach(async () => {
   h = undefined;
   await sim.waitForIdle(20_000).catch(() => undefined);
 });
+
+let seed = 1;
+/** ok.json with its PeerSteps set to `steps` × `delayMs` and a fresh seed (no cache hits). */
+function stepsWorkflow(steps: number, delayMs: number): ApiPrompt {
+  const wf = workflow('ok');
+  wf['2']!.inputs = { ...wf['2']!.inputs, steps, delay_ms: delayMs, seed: seed++ };
+  return wf;
+}
+
+async function otherClientSubmits(prompt: ApiPrompt, clientId = 'comfyui-tab'): Promise<string> {
+  const r = await sim.submit({ prompt, client_id: clientId });
+  expect(r.status).toBe(200);
+  return (r.body as { prompt_id: string }).prompt_id;
+}
 
 async function connected(harness: Harness) {
   const until = Date.now() + 10_000;
@@ -58,5 +73,111 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
     expect(liveProgress.some((p) => p > 0 && p < 1)).toBe(true);
     expect(h.live.some((m) => m.kind === 'preview' && m.jobKey === done.key)).toBe(true);
     expect(await h.db.blobs.get(`${done.key}:preview`)).toBeDefined();
+  });
+
+  it('shows a job queued by another client through reconciliation and polling, to its true end', async () => {
+    h = await startHarness(sim.url);
+    await connected(h);
+    const id = await otherClientSubmits(stepsWorkflow(10, 200));
+    const seen = await h.waitForJob(
+      (j) => j.promptId === id && j.active === 1,
+      5000,
+      'foreign job seen active',
+    );
+    expect(seen.own).toBe(false);
+    const done = await h.waitForJob(
+      (j) => j.promptId === id && j.active === 0,
+      15_000,
+      'foreign job finished',
+    );
+    expect(done.status).toBe('success');
+  });
+
+  it('after all sockets drop mid-job, reconnects by itself and ends in the true state', async () => {
+    h = await startHarness(sim.url);
+    await connected(h);
+    const id = await h.engine.submit(h.serverId, stepsWorkflow(30, 200));
+    await h.waitForJob((j) => j.promptId === id && j.progress > 0.1, 10_000, 'progress');
+    const opensBefore = h.engine.connection(h.serverId)!.socket.stats.opens;
+    sim.dropAllSockets();
+    const done = await h.waitForJob((j) => j.promptId === id && j.active === 0, 20_000, 'end after drop');
+    expect(done.status).toBe('success');
+    expect(h.engine.connection(h.serverId)!.socket.stats.opens).toBeGreaterThan(opensBefore);
+  });
+
+  it('marks a running job lost when the server restarts and forgets its queue', async () => {
+    h = await startHarness(sim.url);
+    await connected(h);
+    const id = await h.engine.submit(h.serverId, stepsWorkflow(50, 200));
+    await h.waitForJob((j) => j.promptId === id && j.status === 'running', 10_000, 'running');
+    await sim.restart({ downMs: 300 });
+    const done = await h.waitForJob((j) => j.promptId === id && j.active === 0, 20_000, 'end after restart');
+    expect(done.status).toBe('lost');
+    expect(h.notices).toContainEqual({ type: 'bg:jobFinished', payload: { jobKey: done.key } });
+  });
+
+  it('cancels the running job it was asked to, leaving a queued job of another client untouched', async () => {
+    h = await startHarness(sim.url);
+    await connected(h);
+    const mine = await h.engine.submit(h.serverId, stepsWorkflow(60, 200));
+    const theirs = await otherClientSubmits(stepsWorkflow(5, 100));
+    await h.waitForJob((j) => j.promptId === mine && j.status === 'running', 10_000, 'running');
+    const outcome = await h.engine.cancelJob({ serverId: h.serverId, promptId: mine });
+    expect(outcome).toEqual({ ok: true, method: 'interrupt' });
+    const cancelled = await h.waitForJob((j) => j.promptId === mine && j.active === 0, 10_000, 'interrupted');
+    expect(cancelled.status).toBe('interrupted');
+    const other = await h.waitForJob(
+      (j) => j.promptId === theirs && j.active === 0,
+      15_000,
+      'other finished',
+    );
+    expect(other.status).toBe('success');
+  });
+
+  it('deletes a pending job without interrupting the one running', async () => {
+    h = await startHarness(sim.url);
+    await connected(h);
+    const running = await h.engine.submit(h.serverId, stepsWorkflow(15, 200));
+    const pending = await h.engine.submit(h.serverId, stepsWorkflow(5, 100));
+    await h.waitForJob((j) => j.promptId === running && j.status === 'running', 10_000, 'running');
+    expect(await h.engine.cancelJob({ serverId: h.serverId, promptId: pending })).toEqual({
+      ok: true,
+      method: 'delete',
+    });
+    expect((await h.waitForJob((j) => j.promptId === pending && j.active === 0)).status).toBe('cancelled');
+    const first = await h.waitForJob(
+      (j) => j.promptId === running && j.active === 0,
+      15_000,
+      'running finished',
+    );
+    expect(first.status).toBe('success');
+    // a finished job cannot be cancelled any more
+    expect(await h.engine.cancelJob({ serverId: h.serverId, promptId: running })).toMatchObject({
+      ok: false,
+    });
+  });
+
+  it('coalesces writes: a 60-tick job costs at most one transaction per 250 ms plus one per status change', async () => {
+    h = await startHarness(sim.url);
+    await connected(h);
+    const db = h.db;
+    const realTransaction = db.transaction.bind(db) as (...a: unknown[]) => unknown;
+    let transactions = 0;
+    (db as unknown as { transaction: (...a: unknown[]) => unknown }).transaction = (...args: unknown[]) => {
+      if (args[0] === 'rw') transactions++;
+      return realTransaction(...args);
+    };
+    const t0 = Date.now();
+    const id = await h.engine.submit(h.serverId, stepsWorkflow(60, 200));
+    const done = await h.waitForJob((j) => j.promptId === id && j.active === 0, 20_000, 'end');
+    await new Promise((r) => setTimeout(r, 300));
+    const elapsed = Date.now() - t0;
+    expect(done.status).toBe('success');
+    const ticks = h.live.filter((m) => m.kind === 'job' && m.job.promptId === id).length;
+    expect(ticks).toBeGreaterThanOrEqual(60);
+    // pending, running, success: three status changes; one more for the thumbnail
+    const bound = Math.ceil(elapsed / 250) + 3 + 1;
+    expect(transactions).toBeLessThanOrEqual(bound);
+    expect(transactions).toBeLessThan(ticks / 2);
   });
 });
