@@ -3,14 +3,16 @@
  * throws, so a missing message fails the test), and `UiServices` over a fake-indexeddb database, a live
  * store fed by hand, and recorded messages.
  */
-import 'fake-indexeddb/auto';
 import { resolve } from 'node:path';
 import { act, render } from '@testing-library/react';
 import { generateChromeMessages, parseMessagesFile } from '@wxt-dev/i18n/build';
 import type { ReactElement } from 'react';
+import 'fake-indexeddb/auto';
+import Dexie from 'dexie';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { openDb } from '../db';
 import type { ProtocolKey, ProtocolRequest, ProtocolResponse } from '../protocol';
-import { freshDb } from '../testing/records';
 import { createLiveStore } from './live';
 import type { Send } from './messaging';
 import { ServicesProvider, type UiServices } from './services';
@@ -36,6 +38,13 @@ export async function installI18n(locale = 'en'): Promise<Record<string, { messa
   i18nApi.getUILanguage = () => locale;
   return messages;
 }
+
+// Dexie reads these at import time; a test file may have imported Dexie before the shim above ran, and
+// liveQuery's range tracking uses the global dependencies rather than the per-database options.
+Dexie.dependencies.indexedDB = indexedDB;
+Dexie.dependencies.IDBKeyRange = IDBKeyRange;
+
+let dbSeq = 0;
 
 export interface SentMessage {
   type: ProtocolKey;
@@ -73,7 +82,8 @@ export function makeServices(
     return (await handler(payload)) as never;
   };
   return {
-    db: freshDb('ui'),
+    // Explicit factory: Dexie may have been imported before any global IndexedDB shim was installed.
+    db: openDb(`ui-${dbSeq++}-${Math.random().toString(36).slice(2)}`, { indexedDB, IDBKeyRange }),
     live,
     send,
     now: () => opts.now ?? 1_000_000,

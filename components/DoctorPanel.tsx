@@ -1,0 +1,68 @@
+/**
+ * The connection doctor: runs the background's checks against a server and shows the finding in plain
+ * words with the fix (the message is localised by the background and is rendered as text), then offers to
+ * test again.
+ */
+
+import { useState } from 'react';
+import { i18n } from '#i18n';
+import type { DoctorReport } from '@/lib/ext/protocol';
+import { useServices } from '@/lib/ext/ui/services';
+
+export function DoctorPanel({ serverId }: { serverId: string }) {
+  const { send } = useServices();
+  const [report, setReport] = useState<DoctorReport>();
+  const [running, setRunning] = useState(false);
+  const [failure, setFailure] = useState<string>();
+  const run = async () => {
+    setRunning(true);
+    setFailure(undefined);
+    try {
+      setReport(await send('bg:runDoctor', { serverId }));
+    } catch (e) {
+      setFailure(e instanceof Error ? e.message : String(e));
+    } finally {
+      setRunning(false);
+    }
+  };
+  return (
+    <div className="doctor">
+      <div className="form-row">
+        <button type="button" className="btn" data-testid="doctor-run" disabled={running} onClick={run}>
+          {running
+            ? i18n.t('ui_doctor_running')
+            : report
+              ? i18n.t('ui_doctor_again')
+              : i18n.t('ui_doctor_run')}
+        </button>
+      </div>
+      {failure !== undefined && (
+        <p className="form-status err" role="alert">
+          {failure}
+        </p>
+      )}
+      {report && (
+        <div
+          className={`doctor-result finding-${report.finding}`}
+          data-testid="doctor-result"
+          data-finding={report.finding}
+          role="status"
+        >
+          <p>
+            <strong>{report.finding === 'ok' ? i18n.t('ui_doctor_ok') : i18n.t('ui_doctor_problem')}</strong>{' '}
+            {report.message}
+          </p>
+          {report.serverVersion !== undefined && <p>{i18n.t('ui_doctor_version', [report.serverVersion])}</p>}
+          <ul className="doctor-checks">
+            {report.checks.map((c) => (
+              <li key={c.name} data-ok={String(c.ok)}>
+                {c.ok ? i18n.t('ui_check_ok') : i18n.t('ui_check_failed')} {c.name}
+                {c.detail ? ` — ${c.detail}` : ''}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { JobStatus } from '@/lib/comfy/types';
+import { makeJob, makeServer } from '@/lib/ext/testing/records';
+import { installI18n, makeServices, renderWith, type TestServices } from '@/lib/ext/ui/testing';
+import { HistorySection } from './HistorySection';
+
+const STATUSES: JobStatus[] = ['success', 'error', 'interrupted', 'success', 'cancelled', 'lost'];
+const BASE = new Date(2026, 0, 1).getTime();
+let services: TestServices;
+
+beforeAll(async () => {
+  await installI18n();
+  services = makeServices();
+  await services.db.servers.bulkPut([
+    makeServer('a', 'http://127.0.0.1:8188'),
+    makeServer('b', 'http://10.0.0.2:8188'),
+  ]);
+  const jobs = [];
+  // 10,000 finished jobs, one every 10 minutes from BASE: about 69 days, 144 per day.
+  for (let i = 0; i < 10_000; i++) {
+    jobs.push(makeJob(i % 2 ? 'b' : 'a', `p${i}`, STATUSES[i % STATUSES.length]!, BASE + i * 600_000));
+  }
+  await services.db.jobs.bulkPut(jobs);
+});
+afterEach(cleanup);
+
+const rows = () => screen.queryAllByTestId('history-row');
+
+describe('history list', () => {
+  it('renders only a window of 10,000 jobs, newest first', async () => {
+    renderWith(services, <HistorySection onOpen={() => {}} initialHeight={520} />);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    expect(rows().length).toBeLessThan(40);
+    expect(rows()[0]!.getAttribute('data-prompt-id')).toBe('p9999');
+    // the first query asked Dexie for one page, not the table
+    expect(Number(screen.getByTestId('history-list').getAttribute('data-count'))).toBeLessThanOrEqual(40);
+  });
+
+  it('filters by status', async () => {
+    renderWith(services, <HistorySection onOpen={() => {}} />);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    fireEvent.change(screen.getByTestId('history-filter-status'), { target: { value: 'error' } });
+    await waitFor(() => expect(rows().every((r) => r.getAttribute('data-status') === 'error')).toBe(true));
+    expect(rows()[0]!.getAttribute('data-prompt-id')).toBe('p9997');
+  });
+
+  it('filters by server', async () => {
+    renderWith(services, <HistorySection onOpen={() => {}} />);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    fireEvent.change(screen.getByTestId('history-filter-server'), { target: { value: 'a' } });
+    await waitFor(() => expect(rows()[0]!.getAttribute('data-prompt-id')).toBe('p9998'));
+    expect(rows().every((r) => Number(r.getAttribute('data-prompt-id')!.slice(1)) % 2 === 0)).toBe(true);
+  });
+
+  it('filters by a day range, inclusive of the last day', async () => {
+    renderWith(services, <HistorySection onOpen={() => {}} />);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    // 2026-01-02 is day 1: jobs 144..287
+    fireEvent.change(screen.getByTestId('history-filter-from'), { target: { value: '2026-01-02' } });
+    fireEvent.change(screen.getByTestId('history-filter-to'), { target: { value: '2026-01-02' } });
+    await waitFor(() => expect(rows()[0]!.getAttribute('data-prompt-id')).toBe('p287'));
+    const ids = rows().map((r) => Number(r.getAttribute('data-prompt-id')!.slice(1)));
+    expect(Math.min(...ids)).toBeGreaterThanOrEqual(144);
+  });
+
+  it('says so when nothing matches', async () => {
+    renderWith(services, <HistorySection onOpen={() => {}} />);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    fireEvent.change(screen.getByTestId('history-filter-status'), { target: { value: 'pending' } });
+    await waitFor(() => expect(screen.getByTestId('history-empty')).toBeTruthy());
+  });
+
+  it('opens a job from its row', async () => {
+    const opened: string[] = [];
+    renderWith(services, <HistorySection onOpen={(k) => opened.push(k)} />);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    fireEvent.click(rows()[0]!);
+    expect(opened).toEqual(['b:p9999']);
+  });
+});

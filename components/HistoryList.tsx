@@ -1,0 +1,129 @@
+/**
+ * The history, virtualised: only the rows in view (plus a small overscan) are in the DOM, and Dexie is
+ * asked for `limit` rows through an index, growing by a page as the list nears its end. Opening the side
+ * panel with 10,000 jobs therefore costs one indexed query of the first page and one screen of rows.
+ */
+
+import { observeElementRect, useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState } from 'react';
+import { i18n } from '#i18n';
+import type { JobRecord } from '@/lib/ext/db';
+import type { HistoryFilter, PublicServer } from '@/lib/ext/storage/repo';
+import { elapsedMs, formatDuration } from '@/lib/ext/ui/format';
+import { useHistory } from '@/lib/ext/ui/hooks';
+import { jobTitle } from './JobCard';
+import { statusLabel } from './labels';
+
+export const FIRST_PAGE = 40;
+export const PAGE = 200;
+export const ROW_HEIGHT = 52;
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' });
+
+export function HistoryRow({
+  job,
+  server,
+  onOpen,
+}: {
+  job: JobRecord;
+  server: PublicServer | undefined;
+  onOpen(jobKey: string): void;
+}) {
+  const duration = elapsedMs(job, job.endedAt ?? job.updatedAt);
+  return (
+    <button
+      type="button"
+      className={`history-row status-${job.status}`}
+      data-testid="history-row"
+      data-prompt-id={job.promptId}
+      data-status={job.status}
+      onClick={() => onOpen(job.key)}
+    >
+      <span className={`pill pill-${job.status}`}>{statusLabel(job.status)}</span>
+      <span className="history-main">
+        <span className="history-title">{jobTitle(job)}</span>
+        <span className="history-sub">
+          {server?.name ?? job.serverId}
+          {' · '}
+          {timeFormat.format(job.createdAt)}
+        </span>
+      </span>
+      <span className="history-duration num">{duration !== undefined ? formatDuration(duration) : ''}</span>
+    </button>
+  );
+}
+
+export function HistoryList({
+  filter,
+  servers,
+  onOpen,
+  initialHeight = 480,
+}: {
+  filter: Omit<HistoryFilter, 'limit' | 'offset'>;
+  servers: Map<string, PublicServer>;
+  onOpen(jobKey: string): void;
+  /** Viewport height before the first measurement (tests and the first paint). */
+  initialHeight?: number;
+}) {
+  const [limit, setLimit] = useState(FIRST_PAGE);
+  const filterKey = JSON.stringify(filter);
+  // A new filter starts again from the first page.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset when the filter's value changes
+  useEffect(() => setLimit(FIRST_PAGE), [filterKey]);
+  const result = useHistory(filter, limit);
+  // Keep showing the previous rows while a larger page loads, so the list never blanks while scrolling.
+  const lastRows = useRef<JobRecord[]>([]);
+  if (result) lastRows.current = result.rows;
+  const rows = result?.rows ?? lastRows.current;
+  const hasMore = result?.hasMore ?? false;
+
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length + (hasMore ? 1 : 0),
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 6,
+    initialRect: { width: 360, height: initialHeight },
+    // A panel not laid out yet (or a DOM without layout) measures 0: still render the first screen.
+    observeElementRect: (instance, cb) =>
+      observeElementRect(instance, (rect) =>
+        cb(rect.height > 0 ? rect : { width: rect.width, height: initialHeight }),
+      ),
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items.at(-1)?.index ?? 0;
+  useEffect(() => {
+    if (hasMore && lastIndex >= rows.length - 10) setLimit((l) => Math.max(l, rows.length + PAGE));
+  }, [hasMore, lastIndex, rows.length]);
+
+  if (!result && rows.length === 0) return <p className="muted">{i18n.t('ui_loading')}</p>;
+  if (rows.length === 0) {
+    return (
+      <p className="muted" data-testid="history-empty">
+        {i18n.t('ui_history_empty')}
+      </p>
+    );
+  }
+  return (
+    <div ref={scrollRef} className="history-scroll" data-testid="history-list" data-count={rows.length}>
+      <div className="history-inner" style={{ height: virtualizer.getTotalSize() }}>
+        {items.map((item) => {
+          const job = rows[item.index];
+          return (
+            <div
+              key={job?.key ?? 'more'}
+              className="history-slot"
+              style={{ height: item.size, transform: `translateY(${item.start}px)` }}
+            >
+              {job ? (
+                <HistoryRow job={job} server={servers.get(job.serverId)} onOpen={onOpen} />
+              ) : (
+                <span className="muted">{i18n.t('ui_loading')}</span>
+              )}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,39 @@
+import { useMemo, useState } from 'react';
+import { i18n } from '#i18n';
+import { useServerMap, useServers } from '@/lib/ext/ui/hooks';
+import { dayBounds, HistoryFilters, type HistoryFilterValue, NO_FILTER } from './HistoryFilters';
+import { HistoryList } from './HistoryList';
+
+export function HistorySection({
+  onOpen,
+  initialHeight,
+}: {
+  onOpen(jobKey: string): void;
+  initialHeight?: number;
+}) {
+  const [value, setValue] = useState<HistoryFilterValue>(NO_FILTER);
+  const servers = useServers();
+  const serverMap = useServerMap();
+  const filter = useMemo(
+    () => ({
+      ...(value.status !== '' && { status: value.status }),
+      ...(value.serverId !== '' && { serverId: value.serverId }),
+      ...dayBounds(value),
+    }),
+    [value],
+  );
+  return (
+    <section className="section history" aria-labelledby="history-heading">
+      <h2 id="history-heading" className="section-title">
+        {i18n.t('ui_history')}
+      </h2>
+      <HistoryFilters value={value} servers={servers ?? []} onChange={setValue} />
+      <HistoryList
+        filter={filter}
+        servers={serverMap}
+        onOpen={onOpen}
+        {...(initialHeight !== undefined && { initialHeight })}
+      />
+    </section>
+  );
+}

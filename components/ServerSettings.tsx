@@ -1,0 +1,32 @@
+/** Every configured server as an editable form, then an "add server" form on demand (or at once if none). */
+
+import { useState } from 'react';
+import { i18n } from '#i18n';
+import { useServers } from '@/lib/ext/ui/hooks';
+import { ServerForm } from './ServerForm';
+
+export function ServerSettings() {
+  const servers = useServers();
+  const [adding, setAdding] = useState(false);
+  if (!servers) return <p className="muted">{i18n.t('ui_loading')}</p>;
+  const showNew = adding || servers.length === 0;
+  return (
+    <section className="section" aria-labelledby="servers-heading">
+      <h2 id="servers-heading" className="section-title">
+        {i18n.t('ui_servers')}
+      </h2>
+      {servers.map((s) => (
+        <ServerForm key={s.id} server={s} />
+      ))}
+      {showNew ? (
+        <ServerForm onSaved={() => setAdding(false)} />
+      ) : (
+        <div className="form-row">
+          <button type="button" className="btn" data-testid="server-add" onClick={() => setAdding(true)}>
+            {i18n.t('ui_add_server')}
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,129 @@
+/**
+ * The optional sync target (off by default): URL, API key and the enabled switch, stored in settings; and
+ * the uploader's status (last sync, pending records, last error). The API key is never shown back: an
+ * empty field keeps the stored key.
+ */
+
+import { useState } from 'react';
+import { i18n } from '#i18n';
+import { useSettings } from '@/lib/ext/ui/hooks';
+import { useServices } from '@/lib/ext/ui/services';
+import { type SyncStatusView, useSyncStatus } from '@/lib/ext/ui/sync-status';
+import { useSaveSettings } from './PreferencesForm';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The host permission the uploader needs to POST to the sync server (none for loopback). */
+export function syncOriginsFor(url: string): string[] {
+  try {
+    const u = new URL(url);
+    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || LOOPBACK.has(u.hostname)) return [];
+    return [`${u.protocol}//${u.hostname}/*`];
+  } catch {
+    return [];
+  }
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
+export function SyncStatus({ status }: { status: SyncStatusView | undefined }) {
+  return (
+    <dl className="stats" data-testid="sync-status">
+      <dt>{i18n.t('ui_sync_last')}</dt>
+      <dd data-testid="sync-last">
+        {status?.lastSyncAt !== undefined ? dateTime.format(status.lastSyncAt) : i18n.t('ui_sync_never')}
+      </dd>
+      <dt>{i18n.t('ui_sync_pending')}</dt>
+      <dd data-testid="sync-pending">{status ? String(status.pending) : i18n.t('ui_unknown')}</dd>
+      <dt>{i18n.t('ui_sync_error')}</dt>
+      <dd data-testid="sync-error">{status?.lastError ?? i18n.t('ui_sync_no_error')}</dd>
+    </dl>
+  );
+}
+
+export function SyncPanel() {
+  const settings = useSettings();
+  if (!settings) return <p className="muted">{i18n.t('ui_loading')}</p>;
+  return <SyncForm initial={settings.sync} />;
+}
+
+function SyncForm({ initial }: { initial: { enabled: boolean; url: string; apiKey: string } }) {
+  const services = useServices();
+  const status = useSyncStatus();
+  const { save, error } = useSaveSettings();
+  const [url, setUrl] = useState(initial.url);
+  const [key, setKey] = useState('');
+  const [enabled, setEnabled] = useState(initial.enabled);
+  const [note, setNote] = useState<string>();
+  const submit = async () => {
+    // Ask for the host permission inside the click, before any await.
+    const granted = enabled && url ? services.requestOrigins(syncOriginsFor(url)) : Promise.resolve(true);
+    setNote(undefined);
+    if (!(await granted)) {
+      setNote(i18n.t('ui_permission_denied'));
+      return;
+    }
+    const ok = await save({ sync: { enabled, url: url.trim(), ...(key !== '' && { apiKey: key }) } });
+    if (ok) {
+      setKey('');
+      setNote(i18n.t('ui_saved'));
+    }
+  };
+  return (
+    <section className="section panel" aria-labelledby="sync-heading">
+      <h2 id="sync-heading" className="section-title">
+        {i18n.t('ui_sync')}
+      </h2>
+      <p className="muted">{i18n.t('ui_sync_help')}</p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <div className="form-grid">
+          <label htmlFor="sync-url">{i18n.t('ui_sync_url')}</label>
+          <input
+            id="sync-url"
+            type="url"
+            data-testid="sync-url"
+            value={url}
+            placeholder="https://pulse.example.com"
+            onChange={(e) => setUrl(e.target.value)}
+          />
+          <label htmlFor="sync-key">{i18n.t('ui_sync_key')}</label>
+          <input
+            id="sync-key"
+            type="password"
+            autoComplete="off"
+            data-testid="sync-key"
+            value={key}
+            placeholder={initial.apiKey ? i18n.t('ui_token_kept') : i18n.t('ui_token_none')}
+            onChange={(e) => setKey(e.target.value)}
+          />
+        </div>
+        <div className="form-row">
+          <label className="check">
+            <input
+              type="checkbox"
+              data-testid="sync-enabled"
+              checked={enabled}
+              onChange={(e) => setEnabled(e.target.checked)}
+            />
+            {i18n.t('ui_sync_enabled')}
+          </label>
+          <button type="submit" className="btn btn-primary" data-testid="sync-save">
+            {i18n.t('ui_save')}
+          </button>
+          {error !== undefined && (
+            <p className="form-status err" role="alert" data-testid="sync-save-error">
+              {error}
+            </p>
+          )}
+          {note !== undefined && error === undefined && <p className="form-status">{note}</p>}
+        </div>
+      </form>
+      <SyncStatus status={status} />
+    </section>
+  );
+}
