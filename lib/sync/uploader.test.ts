@@ -1,0 +1,237 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock, seededRandom } from '../comfy/testing/fake-clock';
+import type { JobState } from '../comfy/types';
+import { createSync, type Sync } from './index';
+import type { SyncOutbox } from './outbox';
+import { fakeIngest, memoryOutbox, record } from './testing';
+import { SyncUploader } from './uploader';
+
+const TARGET = { url: 'https://pulse.example.com/', apiKey: 'cpk_secret-token-value' };
+
+function setup(opts: { batchSize?: number } = {}) {
+  const clock = new FakeClock();
+  const outbox = memoryOutbox();
+  const ingest = fakeIngest();
+  const uploader = new SyncUploader({
+    outbox,
+    getTarget: () => TARGET,
+    // Indirect, so a test can wrap ingest.fetch after setup.
+    fetch: (url, init) => ingest.fetch(url, init),
+    clock,
+    random: seededRandom(7),
+    baseDelayMs: 2000,
+    maxDelayMs: 300_000,
+    ...opts,
+  });
+  /** Runs scheduled attempts until nothing is scheduled or `untilMs` of fake time has passed. */
+  const run = async (untilMs = Number.POSITIVE_INFINITY) => {
+    const delays: number[] = [];
+    const end = clock.now() + untilMs;
+    for (;;) {
+      await uploader.settled();
+      if (clock.pending === 0 || clock.pendingDelays()[0]! + clock.now() > end) break;
+      delays.push(clock.runNext()!);
+    }
+    await uploader.settled();
+    return delays;
+  };
+  return { clock, outbox, ingest, uploader, run };
+}
+
+describe('SyncUploader', () => {
+  let outbox: SyncOutbox | undefined;
+  afterEach(() => outbox?.close());
+
+  it('uploads in batches with the bearer key and records the last sync', async () => {
+    const s = setup({ batchSize: 2 });
+    outbox = s.outbox;
+    for (const id of ['a', 'b', 'c']) await s.outbox.enqueueJobChange(record(id, 1));
+    let auth = '';
+    const inner = s.ingest.fetch;
+    s.ingest.fetch = async (url, init) => {
+      auth = new Headers(init?.headers).get('authorization') ?? '';
+      expect(String(url)).toBe('https://pulse.example.com/v1/ingest');
+      return inner(url, init);
+    };
+    s.uploader.kick();
+    await s.run();
+    expect(s.ingest.requests).toBe(2);
+    expect(auth).toBe(`Bearer ${TARGET.apiKey}`);
+    expect(await s.outbox.getSyncStatus()).toEqual({
+      pending: 0,
+      lastSyncAt: s.clock.now(),
+      lastError: null,
+      dropped: 0,
+    });
+  });
+
+  it('backs off exponentially with jitter, capped, and never gives up', async () => {
+    const s = setup();
+    outbox = s.outbox;
+    s.ingest.respond = () => new Response('down', { status: 503 });
+    await s.outbox.enqueueJobChange(record('a', 1));
+    s.uploader.kick();
+    const delays = await s.run(2 * 3600_000);
+    // Equal jitter: each wait lies in [exp/2, exp] of 2 s, 4 s, 8 s, ... capped at 5 min.
+    delays.slice(1).forEach((d, i) => {
+      const exp = Math.min(300_000, 2000 * 2 ** i);
+      expect(d).toBeGreaterThanOrEqual(exp / 2);
+      expect(d).toBeLessThanOrEqual(exp);
+    });
+    expect(delays.length).toBeGreaterThan(20);
+    expect(s.clock.pending).toBe(1);
+    const status = await s.outbox.getSyncStatus();
+    expect(status.pending).toBe(1);
+    expect(status.lastError).toContain('503');
+  });
+
+  it('does not hammer a failing endpoint when changes keep arriving', async () => {
+    const s = setup();
+    outbox = s.outbox;
+    s.ingest.respond = () => new Response('down', { status: 502 });
+    await s.outbox.enqueueJobChange(record('a', 1));
+    s.uploader.kick();
+    await s.run(1);
+    const before = s.ingest.requests;
+    for (let i = 2; i < 50; i++) {
+      await s.outbox.enqueueJobChange(record('a', i));
+      s.uploader.kick();
+    }
+    await s.uploader.settled();
+    expect(s.ingest.requests).toBe(before);
+  });
+
+  it('delivers every job exactly once after an hour-long outage, with the newest version', async () => {
+    const s = setup({ batchSize: 25 });
+    outbox = s.outbox;
+    const outageEnd = s.clock.now() + 3600_000;
+    const inner = s.ingest.fetch;
+    s.ingest.fetch = async (url, init) => {
+      if (s.clock.now() < outageEnd) throw new TypeError('fetch failed');
+      return inner(url, init);
+    };
+    // 60 jobs change every ten minutes during the outage.
+    for (let round = 0; round < 6; round++) {
+      for (let j = 0; j < 60; j++) {
+        const done = round === 5;
+        await s.outbox.enqueueJobChange(
+          record(`job-${j}`, s.clock.now(), {
+            status: done ? 'success' : 'running',
+            progress: done ? 1 : round / 5,
+          }),
+        );
+        s.uploader.kick();
+      }
+      await s.run(600_000);
+    }
+    await s.run(2 * 3600_000);
+    expect(s.clock.now()).toBeGreaterThan(outageEnd);
+    expect(s.ingest.received).toHaveLength(60);
+    expect(new Set(s.ingest.received.map((r) => r.promptId)).size).toBe(60);
+    expect([...s.ingest.stored.values()].every((r) => r.status === 'success' && r.progress === 1)).toBe(true);
+    const status = await s.outbox.getSyncStatus();
+    expect(status).toMatchObject({ pending: 0, lastError: null });
+    expect(status.lastSyncAt).toBeGreaterThanOrEqual(outageEnd);
+    // Recovery comes within one capped backoff of the endpoint returning.
+    expect(status.lastSyncAt! - outageEnd).toBeLessThanOrEqual(300_000);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    const s = setup();
+    outbox = s.outbox;
+    s.ingest.respond = (_b, n) =>
+      n === 1 ? new Response('{}', { status: 429, headers: { 'retry-after': '42' } }) : undefined;
+    await s.outbox.enqueueJobChange(record('a', 1));
+    s.uploader.kick();
+    const delays = await s.run();
+    expect(delays).toEqual([0, 42_000]);
+    expect(s.ingest.stored.size).toBe(1);
+  });
+
+  it('splits a refused batch to drop only the invalid record, and reports it', async () => {
+    const s = setup({ batchSize: 8 });
+    outbox = s.outbox;
+    s.ingest.respond = (batch) =>
+      batch.records.some((r) => r.promptId === 'bad')
+        ? Response.json({ error: { message: 'records.0.outputs: too deep' } }, { status: 400 })
+        : undefined;
+    for (const id of ['a', 'b', 'bad', 'c', 'd', 'e']) await s.outbox.enqueueJobChange(record(id, 1));
+    s.uploader.kick();
+    await s.run();
+    expect([...s.ingest.stored.keys()].sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    const status = await s.outbox.getSyncStatus();
+    expect(status).toMatchObject({ pending: 0, dropped: 1 });
+  });
+
+  it('reports a refused key without ever including the key', async () => {
+    const s = setup();
+    outbox = s.outbox;
+    s.ingest.respond = () =>
+      Response.json({ error: { message: 'Unknown or revoked API key' } }, { status: 401 });
+    await s.outbox.enqueueJobChange(record('a', 1));
+    s.uploader.kick();
+    await s.run(10_000);
+    const { lastError, pending } = await s.outbox.getSyncStatus();
+    expect(lastError).toContain('refused the API key');
+    expect(lastError).not.toContain(TARGET.apiKey);
+    expect(pending).toBe(1);
+  });
+});
+
+describe('createSync', () => {
+  let sync: Sync | undefined;
+  afterEach(() => {
+    sync?.stop();
+    sync?.outbox.close();
+  });
+
+  const job = (promptId: string, updatedAt: number): JobState => ({
+    promptId,
+    status: 'running',
+    own: true,
+    clientId: 'ext',
+    updatedAt,
+    currentNode: '3',
+    progress: 0.5,
+    nodes: { '3': { nodeId: '3', state: 'running', cached: false, startedAt: updatedAt, value: 2, max: 8 } },
+    classTypes: { '3': 'KSampler' },
+    outputs: {},
+    previewCount: 2,
+    preview: { mime: 'image/jpeg', seq: 2, receivedAt: updatedAt },
+  });
+
+  it('is off by default: nothing is queued or sent', async () => {
+    const ingest = fakeIngest();
+    sync = createSync({
+      getConfig: () => null,
+      fetch: ingest.fetch,
+      clock: new FakeClock(),
+      random: () => 0.5,
+      outbox: memoryOutbox(),
+    });
+    await sync.enqueueJobChange('local', job('a', 1));
+    expect(await sync.getSyncStatus()).toMatchObject({ enabled: false, pending: 0 });
+    expect(ingest.requests).toBe(0);
+  });
+
+  it('when enabled, maps the tracker state to a record (class types, user) and uploads it', async () => {
+    const ingest = fakeIngest();
+    const clock = new FakeClock();
+    sync = createSync({
+      getConfig: () => ({ enabled: true, ...TARGET, user: 'ana' }),
+      fetch: ingest.fetch,
+      clock,
+      random: () => 0.5,
+      outbox: memoryOutbox(),
+    });
+    await sync.enqueueJobChange('local', job('a', 1));
+    clock.runNext();
+    await sync.uploader.settled();
+    expect(ingest.stored.get('a')).toMatchObject({
+      server: 'local',
+      user: 'ana',
+      nodes: [{ nodeId: '3', classType: 'KSampler', state: 'running', cached: false, startedAt: 1 }],
+    });
+    expect(await sync.getSyncStatus()).toMatchObject({ enabled: true, pending: 0, lastSyncAt: clock.now() });
+  });
+});
