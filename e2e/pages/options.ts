@@ -14,4 +14,17 @@ export class OptionsPage {
     if (token !== undefined) await this.page.getByTestId('server-token').first().fill(token);
     await this.page.getByTestId('server-save').first().click();
   }
+
+  /** Turns the optional sync target on (issue 4): URL, API key, enabled, save. */
+  async enableSync(url: string, apiKey: string): Promise<void> {
+    await this.page.getByTestId('sync-url').fill(url);
+    await this.page.getByTestId('sync-key').fill(apiKey);
+    await this.page.getByTestId('sync-enabled').check();
+    await this.page.getByTestId('sync-save').click();
+  }
+
+  /** The uploader's pending count as the options page shows it; NaN while unknown. */
+  async syncPending(): Promise<number> {
+    return Number((await this.page.getByTestId('sync-pending').textContent())?.trim());
+  }
 }
