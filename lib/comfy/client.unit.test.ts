@@ -1,0 +1,172 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ComfyClient } from './client';
+import { FakeClock, flushMicrotasks } from './testing/fake-clock';
+import { fakeWebSocketServer } from './testing/fake-websocket';
+import type { FetchLike } from './types';
+
+const A = '11111111-1111-4111-8111-111111111111';
+const B = '22222222-2222-4222-8222-222222222222';
+
+interface ServerModel {
+  running: string[];
+  pending: string[];
+  jobsApi: boolean;
+}
+
+let model: ServerModel;
+let requests: { method: string; path: string; body: unknown }[];
+let clock: FakeClock;
+let ws: ReturnType<typeof fakeWebSocketServer>;
+
+/** A stateful stand-in for ComfyUI's HTTP API (no jobs API unless `model.jobsApi`). */
+const fakeFetch: FetchLike = async (input, init) => {
+  const url = new URL(String(input));
+  const method = init?.method ?? 'GET';
+  const body = init?.body ? JSON.parse(String(init.body)) : undefined;
+  requests.push({ method, path: url.pathname + url.search, body });
+  const json = (status: number, b: unknown) =>
+    new Response(JSON.stringify(b), { status, headers: { 'Content-Type': 'application/json' } });
+  const route = `${method} ${url.pathname}`;
+  if (route === 'POST /api/prompt') {
+    model.pending.push(body.prompt_id);
+    return json(200, { prompt_id: body.prompt_id, number: model.pending.length, node_errors: {} });
+  }
+  if (route === 'GET /api/queue') {
+    return json(200, {
+      queue_running: model.running.map((id, i) => [i, id, {}, {}, []]),
+      queue_pending: model.pending.map((id, i) => [10 + i, id, {}, {}, []]),
+    });
+  }
+  if (route === 'POST /api/queue') {
+    model.pending = model.pending.filter((id) => !(body.delete ?? []).includes(id));
+    return new Response('', { status: 200 });
+  }
+  if (route === 'POST /api/interrupt') return new Response('', { status: 200 });
+  if (route === 'GET /api/prompt') return json(200, { exec_info: { queue_remaining: model.running.length } });
+  if (url.pathname.startsWith('/api/history/')) return json(200, {});
+  if (url.pathname.startsWith('/api/jobs') && model.jobsApi) {
+    if (route === 'GET /api/jobs') return json(200, { jobs: [] });
+    if (url.pathname.endsWith('/cancel')) return json(200, { cancelled: true });
+    const id = url.pathname.split('/')[3]!;
+    if (model.running.includes(id)) return json(200, { id, status: 'in_progress' });
+    if (model.pending.includes(id)) return json(200, { id, status: 'pending' });
+    return json(404, { error: 'Job not found' });
+  }
+  return new Response('404: Not Found', { status: 404, headers: { 'Content-Type': 'text/plain' } });
+};
+
+function makeClient() {
+  const client = new ComfyClient({
+    url: 'http://comfy.test',
+    clientId: 'ext-client',
+    WebSocket: ws.WebSocket,
+    fetch: fakeFetch,
+    clock,
+    random: () => 0.5,
+  });
+  return client;
+}
+
+async function settle() {
+  await flushMicrotasks(50);
+}
+
+beforeEach(() => {
+  model = { running: [], pending: [], jobsApi: false };
+  requests = [];
+  clock = new FakeClock();
+  ws = fakeWebSocketServer();
+});
+
+describe('ComfyClient', () => {
+  it('submits with its own clientId, a canonical UUID prompt_id and preview_method auto', async () => {
+    const client = makeClient();
+    const id = await client.submit({ '1': { class_type: 'X', inputs: {} } });
+    const post = requests.find((r) => r.path === '/api/prompt')!;
+    expect(post.body).toMatchObject({
+      client_id: 'ext-client',
+      prompt_id: id,
+      extra_data: { preview_method: 'auto' },
+    });
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(client.getJob(id)).toMatchObject({ own: true, status: 'pending' });
+    client.close();
+  });
+
+  it('reconciles after every (re)connect: a job that ended while away does not stay running', async () => {
+    const client = makeClient();
+    ws.last().open();
+    await settle();
+    model.running = [A];
+    model.pending = [];
+    const id = await client.submit({ '1': { class_type: 'X', inputs: {} } }, { promptId: A });
+    model.pending = [];
+    ws.last().receive({ type: 'execution_start', data: { prompt_id: A } });
+    expect(client.getJob(A)!.status).toBe('running');
+    const queueCallsBefore = requests.filter((r) => r.path === '/api/queue').length;
+    ws.last().drop();
+    model.running = []; // the server restarted and forgot it
+    clock.advance(250);
+    ws.last().open();
+    await settle();
+    expect(requests.filter((r) => r.path === '/api/queue').length).toBe(queueCallsBefore + 1);
+    expect(client.getJob(id)!.status).toBe('lost');
+    client.close();
+  });
+
+  it('cancel of a pending job deletes only that id; of an unknown one sends no interrupt at all', async () => {
+    const client = makeClient();
+    model.running = [B]; // someone else's job is running
+    const id = await client.submit({ '1': { class_type: 'X', inputs: {} } }, { promptId: A });
+    expect(await client.cancel(id)).toBe(true);
+    expect(requests.filter((r) => r.method === 'POST' && r.path === '/api/queue').map((r) => r.body)).toEqual(
+      [{ delete: [A] }],
+    );
+    expect(client.getJob(A)!.status).toBe('cancelled');
+    expect(await client.cancel('33333333-3333-4333-8333-333333333333')).toBe(false);
+    expect(requests.some((r) => r.path === '/api/interrupt')).toBe(false);
+    client.close();
+  });
+
+  it('cancel of the running job interrupts with its prompt_id after confirming it runs', async () => {
+    const client = makeClient();
+    model.running = [A];
+    expect(await client.cancel(A)).toBe(true);
+    const idx = requests.findIndex((r) => r.path === '/api/interrupt');
+    expect(requests[idx]!.body).toEqual({ prompt_id: A });
+    expect(requests.slice(0, idx).some((r) => r.path === '/api/queue')).toBe(true);
+    client.close();
+  });
+
+  it('uses the atomic jobs cancel endpoint where it exists', async () => {
+    model.jobsApi = true;
+    model.running = [A];
+    const client = makeClient();
+    expect(await client.cancel(A)).toBe(true);
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toContain(`POST /api/jobs/${A}/cancel`);
+    expect(requests.some((r) => r.path === '/api/interrupt' || r.path === '/api/queue')).toBe(false);
+    client.close();
+  });
+
+  it('silence while only a job of another client runs never probes or reconnects', async () => {
+    const client = new ComfyClient({
+      url: 'http://comfy.test',
+      clientId: 'ext-client',
+      WebSocket: ws.WebSocket,
+      fetch: fakeFetch,
+      clock,
+      discover: true,
+    });
+    model.running = [B];
+    ws.last().open();
+    await settle();
+    expect(client.getJob(B)).toMatchObject({ own: false, status: 'running' });
+    for (let i = 0; i < 12; i++) {
+      clock.advance(5000);
+      await settle();
+    }
+    expect(client.socket.stats.probes).toBe(0);
+    expect(ws.sockets).toHaveLength(1);
+    client.close();
+  });
+});
