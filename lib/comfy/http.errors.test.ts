@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AuthRequired,
   BadWorkflow,
@@ -13,25 +13,10 @@ import {
   closedPort,
   jsonReply as json,
   type StubHandler,
-  type StubHttpServer,
-  startStubHttpServer,
+  stubHttpServerForFile,
 } from './testing/stub-http-server';
 
-let stub: StubHttpServer;
-let base: string;
-let routes: StubHttpServer['routes'];
-let seen: StubHttpServer['seen'];
-
-beforeAll(async () => {
-  stub = await startStubHttpServer();
-  base = stub.base;
-});
-afterAll(() => stub.close());
-beforeEach(() => {
-  stub.reset();
-  routes = stub.routes;
-  seen = stub.seen;
-});
+const stub = stubHttpServerForFile();
 
 const TOKEN = 'sekret-TOKEN-123';
 const fixture = (name: string) =>
@@ -102,11 +87,11 @@ describe('typed HTTP errors', () => {
   ];
 
   it.each(cases)('$name → $kind', async ({ route, call, type, kind }) => {
-    routes['POST /api/prompt'] = route;
-    routes['GET /api/queue'] = route;
-    routes['GET /login'] = (_q, res) =>
+    stub.routes['POST /api/prompt'] = route;
+    stub.routes['GET /api/queue'] = route;
+    stub.routes['GET /login'] = (_q, res) =>
       res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>login</html>');
-    const http = createComfyHttp({ baseUrl: base, token: TOKEN, tokenMode: 'both' });
+    const http = createComfyHttp({ baseUrl: stub.base, token: TOKEN, tokenMode: 'both' });
     const err = await failure(call === 'submit' ? http.submit({}) : http.queue());
     expect(err).toBeInstanceOf(type);
     expect(err.kind).toBe(kind);
@@ -114,8 +99,8 @@ describe('typed HTTP errors', () => {
   });
 
   it('OriginRejected names --enable-cors-header and what it costs', async () => {
-    routes['POST /api/queue'] = (_q, res) => res.writeHead(403).end();
-    const err = await failure(createComfyHttp({ baseUrl: base }).probeOrigin());
+    stub.routes['POST /api/queue'] = (_q, res) => res.writeHead(403).end();
+    const err = await failure(createComfyHttp({ baseUrl: stub.base }).probeOrigin());
     expect(err.message).toContain('--enable-cors-header');
     expect(err.message).toMatch(/origin check entirely/);
   });
@@ -127,8 +112,8 @@ describe('typed HTTP errors', () => {
     '400 from /prompt (%s) → BadWorkflow with error and node_errors as recorded',
     async (file, type, nodes) => {
       const recorded = fixture(file);
-      routes['POST /api/prompt'] = json(400, recorded);
-      const err = (await failure(createComfyHttp({ baseUrl: base }).submit({}))) as BadWorkflow;
+      stub.routes['POST /api/prompt'] = json(400, recorded);
+      const err = (await failure(createComfyHttp({ baseUrl: stub.base }).submit({}))) as BadWorkflow;
       expect(err).toBeInstanceOf(BadWorkflow);
       expect(err.error.type).toBe(type);
       expect(err.error).toEqual(recorded.error);
@@ -156,24 +141,26 @@ describe('typed HTTP errors', () => {
   });
 
   it('no answer within timeoutMs → Unreachable(timeout)', async () => {
-    routes['GET /api/queue'] = () => {}; // never answers
-    const err = await failure(createComfyHttp({ baseUrl: base, timeoutMs: 100 }).queue());
+    stub.routes['GET /api/queue'] = () => {}; // never answers
+    const err = await failure(createComfyHttp({ baseUrl: stub.base, timeoutMs: 100 }).queue());
     expect(err).toBeInstanceOf(Unreachable);
     expect((err as Unreachable).reason).toBe('timeout');
   });
 
   it('a body echoing the token is scrubbed from the error detail', async () => {
-    routes['GET /api/queue'] = (req, res) => res.writeHead(500).end(`bad request to ${req.url}`);
-    const err = await failure(createComfyHttp({ baseUrl: base, token: TOKEN, tokenMode: 'query' }).queue());
+    stub.routes['GET /api/queue'] = (req, res) => res.writeHead(500).end(`bad request to ${req.url}`);
+    const err = await failure(
+      createComfyHttp({ baseUrl: stub.base, token: TOKEN, tokenMode: 'query' }).queue(),
+    );
     expect(err).toBeInstanceOf(ServerError);
     expect((err as ServerError).detail).toContain('token=REDACTED');
     expectNoToken(err);
   });
 
   it('a 200 that is not JSON → ServerError', async () => {
-    routes['GET /api/queue'] = (_q, res) =>
+    stub.routes['GET /api/queue'] = (_q, res) =>
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"queue_');
-    expect(await failure(createComfyHttp({ baseUrl: base }).queue())).toBeInstanceOf(ServerError);
+    expect(await failure(createComfyHttp({ baseUrl: stub.base }).queue())).toBeInstanceOf(ServerError);
   });
 });
 
@@ -183,18 +170,18 @@ describe('auth token placement', () => {
     ['header', false, true],
     ['both', true, true],
   ])('tokenMode %s: in query %s, in header %s', async (tokenMode, inQuery, inHeader) => {
-    routes['GET /api/prompt'] = json(200, { exec_info: { queue_remaining: 0 } });
-    await createComfyHttp({ baseUrl: base, token: TOKEN, tokenMode }).promptStatus();
-    const req = seen[0]!;
-    expect(new URL(req.url, base).searchParams.get('token') === TOKEN).toBe(inQuery);
+    stub.routes['GET /api/prompt'] = json(200, { exec_info: { queue_remaining: 0 } });
+    await createComfyHttp({ baseUrl: stub.base, token: TOKEN, tokenMode }).promptStatus();
+    const req = stub.seen[0]!;
+    expect(new URL(req.url, stub.base).searchParams.get('token') === TOKEN).toBe(inQuery);
     expect(req.headers.authorization === `Bearer ${TOKEN}`).toBe(inHeader);
   });
 
   it('without a token sends neither', async () => {
-    routes['GET /api/prompt'] = json(200, { exec_info: { queue_remaining: 0 } });
-    await createComfyHttp({ baseUrl: base }).promptStatus();
-    expect(seen[0]!.url).toBe('/api/prompt');
-    expect(seen[0]!.headers.authorization).toBeUndefined();
+    stub.routes['GET /api/prompt'] = json(200, { exec_info: { queue_remaining: 0 } });
+    await createComfyHttp({ baseUrl: stub.base }).promptStatus();
+    expect(stub.seen[0]!.url).toBe('/api/prompt');
+    expect(stub.seen[0]!.headers.authorization).toBeUndefined();
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 export type StubHandler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -40,8 +41,8 @@ export async function startStubHttpServer(): Promise<StubHttpServer> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   stub.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   stub.reset = () => {
-    stub.routes = {};
-    stub.seen = [];
+    for (const k of Object.keys(stub.routes)) delete stub.routes[k];
+    stub.seen.length = 0;
   };
   stub.close = () => {
     server.closeAllConnections();
@@ -65,4 +66,22 @@ export async function closedPort(): Promise<number> {
   const port = (s.address() as AddressInfo).port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
+}
+
+/**
+ * One stub server for a test file: started before all tests, emptied (routes and records) before each,
+ * closed after all. The returned object is stable; `base` is set once the server listens.
+ */
+export function stubHttpServerForFile(): StubHttpServer {
+  const handle = { routes: {}, seen: [] } as unknown as StubHttpServer;
+  let server: StubHttpServer | undefined;
+  beforeAll(async () => {
+    server = await startStubHttpServer();
+    server.routes = handle.routes;
+    server.seen = handle.seen;
+    Object.assign(handle, { base: server.base, reset: server.reset, close: server.close });
+  });
+  afterAll(() => server?.close());
+  beforeEach(() => handle.reset());
+  return handle;
 }
