@@ -96,6 +96,13 @@ export function HistoryList({
     if (hasMore && lastIndex >= rows.length - 10) setLimit((l) => Math.max(l, rows.length + PAGE));
   }, [hasMore, lastIndex, rows.length]);
 
+  useEffect(() => {
+    // Benchmarks read this mark: the first screen of history rows is in the DOM.
+    if (rows.length > 0 && performance.getEntriesByName('comfypulse:history-ready').length === 0) {
+      performance.mark('comfypulse:history-ready');
+    }
+  }, [rows.length]);
+
   if (!result && rows.length === 0) return <p className="muted">{i18n.t('ui_loading')}</p>;
   if (rows.length === 0) {
     return (

@@ -125,7 +125,11 @@ export function JobCard({
           )}
           {job.status === 'pending' && <span>{i18n.t('ui_waiting')}</span>}
           {elapsed !== undefined && (
-            <span data-testid="job-elapsed">{i18n.t('ui_elapsed', [formatDuration(elapsed)])}</span>
+            <span data-testid="job-elapsed">
+              {terminal
+                ? i18n.t('ui_took', [formatDuration(elapsed)])
+                : i18n.t('ui_elapsed', [formatDuration(elapsed)])}
+            </span>
           )}
           {remaining !== undefined && (
             <span data-testid="job-eta">{i18n.t('ui_remaining', [formatDuration(remaining)])}</span>

@@ -7,8 +7,8 @@
 import { useEffect, useState } from 'react';
 import { i18n } from '#i18n';
 import { type Settings, type SettingsPatch, saveSettings } from '@/lib/ext/settings';
-import { useSettings } from '@/lib/ext/ui/hooks';
 import { useServices } from '@/lib/ext/ui/services';
+import { useSettings } from '@/lib/ext/ui/settings-hooks';
 
 type NotifyKey = keyof Settings['notifications'];
 

@@ -6,8 +6,8 @@
 
 import { useState } from 'react';
 import { i18n } from '#i18n';
-import { useSettings } from '@/lib/ext/ui/hooks';
 import { useServices } from '@/lib/ext/ui/services';
+import { useSettings } from '@/lib/ext/ui/settings-hooks';
 import { type SyncStatusView, useSyncStatus } from '@/lib/ext/ui/sync-status';
 import { useSaveSettings } from './PreferencesForm';
 

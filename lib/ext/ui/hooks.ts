@@ -5,7 +5,6 @@
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import type { JobRecord, NodeRunRecord } from '../db';
-import { getSettings, type Settings } from '../settings';
 import {
   activeJobs,
   getBlob,
@@ -82,11 +81,6 @@ export function useJob(key: string): JobRecord | null | undefined {
 export function useNodeRuns(jobKey: string): NodeRunRecord[] | undefined {
   const { db } = useServices();
   return useLiveQuery(() => nodeRuns(db, jobKey), [db, jobKey]);
-}
-
-export function useSettings(): Settings | undefined {
-  const { db } = useServices();
-  return useLiveQuery(() => getSettings(db), [db]);
 }
 
 /** An object URL for a stored blob, revoked when the blob changes or the component unmounts. */

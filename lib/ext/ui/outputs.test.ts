@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ComfyHttp } from '../../comfy/http';
 import { firstImage, outputFiles, viewUrl } from './outputs';
 
 describe('job outputs', () => {
@@ -29,5 +30,12 @@ describe('job outputs', () => {
     expect(url.searchParams.get('subfolder')).toBe('x/y');
     expect(url.searchParams.get('type')).toBe('temp');
     expect(url.searchParams.has('token')).toBe(false);
+  });
+
+  it.each([
+    ['http://127.0.0.1:8188', { filename: 'x.png', subfolder: '', type: 'output' }],
+    ['https://host/comfy/', { filename: 'a b.webp', subfolder: 'd/e', type: 'temp' }],
+  ])('builds the same URL as lib/comfy ComfyHttp.viewUrl for %s', (base, file) => {
+    expect(viewUrl(base, file)).toBe(new ComfyHttp({ baseUrl: base }).viewUrl(file));
   });
 });

@@ -1,18 +1,26 @@
 /**
  * Output files of a finished job, from its `outputs` (validated here: they are remote data stored as-is),
- * and the `/view` URLs to show them. URLs come from lib/comfy's `viewUrl` so they match the server's
- * routing; the UI never holds a server token (repo hands it `PublicServer`), so token-protected servers
- * show thumbnails only from the blobs the engine stored.
+ * and the `/view` URLs to show them. The UI never holds a server token (repo hands it `PublicServer`), so
+ * token-protected servers show thumbnails only from the blobs the engine stored.
+ *
+ * Deliberately free of zod and of lib/comfy's HTTP client: this module is in the popup's and the side
+ * panel's startup bundle, whose parse time is on the 200 ms "usable list" budget. The URL shape is the one
+ * `ComfyHttp.viewUrl` builds, and a test pins the two together.
  */
-import { z } from 'zod';
-import { ComfyHttp } from '../../comfy/http';
 import type { NodeId, NodeOutput, OutputFile } from '../../comfy/types';
 
-const outputFileSchema = z.looseObject({
-  filename: z.string().min(1),
-  subfolder: z.string().catch(''),
-  type: z.string().catch('output'),
-});
+/** An output file entry: a non-empty filename; subfolder and type default like ComfyUI's `/view`. */
+function asOutputFile(entry: unknown): OutputFile | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const e = entry as Record<string, unknown>;
+  if (typeof e.filename !== 'string' || e.filename === '') return undefined;
+  return {
+    ...e,
+    filename: e.filename,
+    subfolder: typeof e.subfolder === 'string' ? e.subfolder : '',
+    type: typeof e.type === 'string' && e.type !== '' ? e.type : 'output',
+  };
+}
 
 export interface OutputItem {
   nodeId: NodeId;
@@ -30,8 +38,8 @@ export function outputFiles(outputs: Record<NodeId, NodeOutput>): OutputItem[] {
     for (const [kind, list] of Object.entries(out)) {
       if (!Array.isArray(list)) continue;
       for (const entry of list) {
-        const parsed = outputFileSchema.safeParse(entry);
-        if (parsed.success) items.push({ nodeId, kind, file: parsed.data as OutputFile });
+        const file = asOutputFile(entry);
+        if (file) items.push({ nodeId, kind, file });
       }
     }
   }
@@ -48,5 +56,9 @@ export function firstImage(outputs: Record<NodeId, NodeOutput>): OutputItem | un
 }
 
 export function viewUrl(serverUrl: string, file: OutputFile): string {
-  return new ComfyHttp({ baseUrl: serverUrl }).viewUrl(file);
+  const u = new URL(`${serverUrl.replace(/\/+$/, '')}/api/view`);
+  u.searchParams.set('filename', file.filename);
+  u.searchParams.set('type', file.type || 'output');
+  u.searchParams.set('subfolder', file.subfolder ?? '');
+  return u.toString();
 }
