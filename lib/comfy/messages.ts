@@ -309,11 +309,80 @@ function describeIssues(error: z.ZodError): string {
   return `${path}: ${first.message}`;
 }
 
+// ---- hot-path validators --------------------------------------------------------------------------
+// `progress` and `progress_state` arrive on every sampler step. For a well-formed frame these check
+// exactly what the schema checks and build the same event, without zod's per-call allocations. On
+// anything unusual they return null and the schema of record decides (a property test pins that both
+// paths agree).
+
+const isObj = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+/** A lenient string field that the schema would keep as is: absent, null or a string. */
+const plainOpt = (x: unknown) => x === undefined || x === null || typeof x === 'string';
+
+function fastProgress(d: unknown): ComfyEvent | null {
+  if (!isObj(d)) return null;
+  const { value, max, prompt_id, node } = d;
+  if (!isNum(value) || !isNum(max) || !plainOpt(prompt_id) || !plainOpt(node)) return null;
+  const e: EventOf<'progress'> = { type: 'progress', value, max };
+  if (typeof prompt_id === 'string') e.promptId = prompt_id;
+  if (typeof node === 'string') e.node = node;
+  return e;
+}
+
+function fastProgressNode(key: NodeId, n: unknown): NodeProgressState | null {
+  if (!isObj(n)) return null;
+  const { value, max, state, node_id, display_node_id, real_node_id, parent_node_id, activity } = n;
+  if (!isNum(value) || !isNum(max) || typeof state !== 'string') return null;
+  if (!plainOpt(node_id) || !plainOpt(display_node_id) || !plainOpt(real_node_id)) return null;
+  if (!plainOpt(parent_node_id) || !plainOpt(activity)) return null;
+  const out: NodeProgressState = { nodeId: typeof node_id === 'string' ? node_id : key, state, value, max };
+  if (typeof display_node_id === 'string') out.displayNodeId = display_node_id;
+  if (typeof real_node_id === 'string') out.realNodeId = real_node_id;
+  if (parent_node_id !== undefined) out.parentNodeId = parent_node_id as NodeId | null;
+  if (typeof activity === 'string') out.activity = activity;
+  return out;
+}
+
+function fastProgressState(d: unknown): ComfyEvent | null {
+  if (!isObj(d)) return null;
+  const { prompt_id, nodes } = d;
+  if (typeof prompt_id !== 'string' || !isObj(nodes)) return null;
+  const out: Record<NodeId, NodeProgressState> = {};
+  for (const key in nodes) {
+    // `out.__proto__ = n` would set the prototype, not a key: leave that oddity to the schema
+    if (!Object.hasOwn(nodes, key) || key === '__proto__') return null;
+    const n = fastProgressNode(key, nodes[key]);
+    if (n === null) return null;
+    out[key] = n;
+  }
+  return { type: 'progress_state', promptId: prompt_id, nodes: out };
+}
+
+const FAST = new Map<string, (data: unknown) => ComfyEvent | null>([
+  ['progress', fastProgress],
+  ['progress_state', fastProgressState],
+]);
+
 /**
  * Maps one parsed frame to an event. Never throws: a non-object or a frame without a string `type` and
  * a known type with an invalid shape become `parse_error`; an unrecognised type becomes `unknown`.
  */
 export function toComfyEvent(raw: unknown): ComfyEvent {
+  if (typeof raw === 'object' && raw !== null) {
+    const { type, data } = raw as { type?: unknown; data?: unknown };
+    const fast = typeof type === 'string' ? FAST.get(type) : undefined;
+    if (fast) {
+      const event = fast(data);
+      if (event !== null) return event;
+    }
+  }
+  return toComfyEventViaSchemas(raw);
+}
+
+/** The reference mapping: schemas of record only, no hot-path shortcuts. */
+export function toComfyEventViaSchemas(raw: unknown): ComfyEvent {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return parseError('frame is not a JSON object', raw);
   }
