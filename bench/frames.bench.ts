@@ -4,6 +4,7 @@
 import { FrameDecoder } from '../lib/comfy/decode';
 import { frameData, loadTraceLines, tracePromptId } from '../lib/comfy/testing/traces';
 import { initialTrackerState, reduceTracker, type TrackerState } from '../lib/comfy/tracker';
+import type { ApiPrompt } from '../lib/comfy/types';
 import type { BenchResult } from './types';
 
 const WARMUP_ROUNDS = 5;
@@ -17,7 +18,7 @@ const median = (xs: number[]) => {
 };
 
 /** A job that is running, as the tracker sees it when sampler ticks start flowing. */
-function runningState(promptId: string, prompt: Record<string, { class_type: string; inputs: object }>) {
+function runningState(promptId: string, prompt: ApiPrompt) {
   let s: TrackerState = initialTrackerState;
   s = reduceTracker(s, { type: 'local:queued', promptId, own: true, number: 0, prompt }, 0);
   s = reduceTracker(s, { type: 'execution_start', promptId }, 1);
@@ -126,7 +127,7 @@ export default async function framesBench(): Promise<BenchResult[]> {
   const lines = loadTraceLines('ok');
   const promptId = tracePromptId(lines);
   const NODES = 3;
-  const prompt: Record<string, { class_type: string; inputs: object }> = {};
+  const prompt: ApiPrompt = {};
   for (let k = 1; k <= 10; k++) prompt[String(k)] = { class_type: 'KSampler', inputs: {} };
 
   const progress = progressFrames(promptId, 20_000, NODES, 20);
