@@ -12,6 +12,7 @@
  */
 
 import type { ConnectionState } from '../comfy/types';
+import type { SyncStatus } from '../sync/outbox';
 import type { JobRecord, ServerRecord, TokenMode } from './db';
 
 export interface ServerInput {
@@ -74,7 +75,14 @@ export interface ProtocolMap {
   'bg:jobFinished': { req: { jobKey: string }; res: { ok: boolean } };
   /** The engine reports aggregate activity so the service worker can update the toolbar badge. */
   'bg:activity': { req: { running: number; pending: number; singleProgress?: number }; res: { ok: boolean } };
+  /** Settings changed (options page saved them): rebuild rules and let the engine re-read. */
+  'bg:reloadEngine': { req: Record<string, never>; res: { ok: boolean } };
+  /** The sync outbox's state for the options page: last sync, pending count, last error. */
+  'bg:syncStatus': { req: Record<string, never>; res: SyncStatusReport };
+  'engine:syncStatus': ProtocolMap['bg:syncStatus'];
 }
+
+export type SyncStatusReport = SyncStatus & { enabled: boolean; nextAttemptAt: number | null };
 
 export type ProtocolKey = keyof ProtocolMap;
 export type ProtocolRequest<K extends ProtocolKey> = ProtocolMap[K]['req'];

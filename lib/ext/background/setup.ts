@@ -1,0 +1,242 @@
+/**
+ * The service worker's logic: message handlers, the offscreen engine's lifetime, DNR rules,
+ * notifications, badge, retention and the watchdog. `entrypoints/background.ts` only passes the browser
+ * APIs in. Everything here must tolerate the worker being stopped and started at any time: state lives
+ * in Dexie and in the offscreen engine, and `boot()` is idempotent.
+ */
+import type { ComfyPulseDB } from '../db';
+import type { Translate } from '../i18n';
+import { createDispatcher, type Handlers, type MessageSender } from '../messaging';
+import type { ProtocolKey, ProtocolRequest, ProtocolResponse } from '../protocol';
+import { getSettings } from '../settings';
+import { applyRetention } from '../storage/retention';
+import { badgeFor } from './badge';
+import { type DnrApi, syncHeaderRules } from './dnr';
+import {
+  type AnnounceDeps,
+  announceJob,
+  announcePending,
+  jobKeyFromNotificationId,
+  type NotificationsApi,
+} from './notifications';
+import { ensureOffscreen, OFFSCREEN_PATH, type OffscreenApi, type RuntimeContextsApi } from './offscreen';
+import { ensureDefaultServer, removeServer, saveServer } from './servers';
+
+export const WATCHDOG_ALARM = 'comfypulse-watchdog';
+export const RETENTION_ALARM = 'comfypulse-retention';
+
+type EngineKey = Extract<ProtocolKey, `engine:${string}`>;
+
+/** How the worker reaches the engine: messages to the offscreen document, or a direct call (Firefox). */
+export interface EngineLink {
+  call<K extends EngineKey>(type: K, payload: ProtocolRequest<K>): Promise<ProtocolResponse<K>>;
+  /** Makes sure the engine runs (creates the offscreen document); no-op where it is in-process. */
+  ensure(): Promise<void>;
+}
+
+export interface BackgroundApis {
+  runtime: RuntimeContextsApi & {
+    id: string;
+    getURL(path: string): string;
+    sendMessage(message: unknown): Promise<unknown>;
+    onMessage: {
+      addListener(cb: (m: unknown, s: MessageSender, r: (x: unknown) => void) => true | undefined): void;
+    };
+    onInstalled: { addListener(cb: (d: { reason: string }) => void): void };
+    onStartup: { addListener(cb: () => void): void };
+  };
+  offscreen?: OffscreenApi;
+  alarms: {
+    create(name: string, info: { periodInMinutes: number; delayInMinutes?: number }): unknown;
+    onAlarm: { addListener(cb: (a: { name: string }) => void): void };
+  };
+  notifications: NotificationsApi & {
+    onClicked: { addListener(cb: (id: string) => void): void };
+    clear?(id: string): unknown;
+  };
+  action: {
+    setBadgeText(d: { text: string }): unknown;
+    setBadgeBackgroundColor(d: { color: string }): unknown;
+    setTitle(d: { title: string }): unknown;
+  };
+  declarativeNetRequest?: DnrApi;
+  sidePanel?: {
+    open(o: { windowId?: number; tabId?: number }): Promise<void>;
+    setOptions?(o: { path?: string; enabled?: boolean }): Promise<void>;
+    setPanelBehavior?(o: { openPanelOnActionClick: boolean }): Promise<void>;
+  };
+  tabs: { create(o: { url: string }): Promise<unknown> };
+  windows?: { getLastFocused(): Promise<{ id?: number }> };
+}
+
+export interface BackgroundDeps {
+  db: ComfyPulseDB;
+  apis: BackgroundApis;
+  engine: EngineLink;
+  t: Translate;
+  now(): number;
+  log?(msg: string, e?: unknown): void;
+}
+
+/** The messaging link to an offscreen engine; retries while a just-created document starts listening. */
+export function offscreenEngineLink(
+  apis: BackgroundApis,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+): EngineLink {
+  const ensure = async () => {
+    if (!apis.offscreen) return;
+    await ensureOffscreen(apis.offscreen, apis.runtime, apis.runtime.getURL(OFFSCREEN_PATH));
+  };
+  return {
+    ensure,
+    async call(type, payload) {
+      let lastError: unknown;
+      for (let attempt = 0; attempt < 20; attempt++) {
+        await ensure();
+        try {
+          const res = await apis.runtime.sendMessage({ type, payload });
+          if (res === undefined) throw new Error('no engine answered');
+          if (res && typeof res === 'object' && 'error' in res && Object.keys(res).length === 1) {
+            throw new Error(String((res as { error: unknown }).error));
+          }
+          return res as never;
+        } catch (e) {
+          lastError = e;
+          // "Receiving end does not exist": the document is still loading its script
+          if (!/receiving end|no engine answered|message port closed/i.test(String(e))) throw e;
+          await sleep(150);
+        }
+      }
+      throw lastError;
+    },
+  };
+}
+
+export function setupBackground(deps: BackgroundDeps) {
+  const { db, apis, engine, t } = deps;
+  const log = deps.log ?? (() => undefined);
+  const announceDeps: AnnounceDeps = {
+    db,
+    notifications: apis.notifications,
+    t,
+    iconUrl: apis.runtime.getURL('icon/128.png'),
+    now: deps.now,
+    settings: () => getSettings(db),
+  };
+
+  const syncRules = async () => {
+    if (!apis.declarativeNetRequest) return;
+    await syncHeaderRules(apis.declarativeNetRequest, await db.servers.toArray(), apis.runtime.id);
+  };
+
+  let booting: Promise<void> | null = null;
+  /** Idempotent: rules before the engine (its first handshake needs them), then missed notifications. */
+  const boot = (): Promise<void> => {
+    booting ??= (async () => {
+      try {
+        await ensureDefaultServer(db, t('bg_default_server_name'), deps.now());
+        await syncRules();
+        await engine.ensure();
+        await announcePending(announceDeps);
+      } catch (e) {
+        log('boot failed', e);
+      } finally {
+        booting = null;
+      }
+    })();
+    return booting;
+  };
+
+  const reloadEngine = async () => {
+    await syncRules();
+    await engine.call('engine:reload', {}).catch((e) => log('engine reload failed', e));
+  };
+
+  const openSidePanel = async (
+    jobKey: string | undefined,
+    windowId: number | undefined,
+  ): Promise<boolean> => {
+    const path = `sidepanel.html${jobKey ? `#job=${encodeURIComponent(jobKey)}` : ''}`;
+    try {
+      if (!apis.sidePanel) throw new Error('no side panel');
+      await apis.sidePanel.setOptions?.({ path, enabled: true });
+      const win = windowId ?? (await apis.windows?.getLastFocused())?.id;
+      await apis.sidePanel.open(win !== undefined ? { windowId: win } : {});
+      return true;
+    } catch (e) {
+      // sidePanel.open needs a user gesture; where it is refused, show the same page in a tab
+      log('side panel refused, opening a tab', e);
+      await apis.tabs.create({ url: apis.runtime.getURL(path) });
+      return false;
+    }
+  };
+
+  const handlers: Handlers<'bg:'> = {
+    'bg:cancelJob': (req) => engine.call('engine:cancelJob', req),
+    'bg:saveServer': async (req) => {
+      const r = await saveServer(db, req, deps.now());
+      if (r.ok) await reloadEngine();
+      return r;
+    },
+    'bg:removeServer': async (req) => {
+      const ok = await removeServer(db, req.id);
+      await reloadEngine();
+      return { ok };
+    },
+    'bg:runDoctor': async (req) => {
+      // the doctor's "test the fix" must meet the rules as they are now
+      await syncRules();
+      return engine.call('engine:runDoctor', req);
+    },
+    'bg:openSidePanel': async (req, sender) => ({
+      ok: await openSidePanel(req.jobKey, req.windowId ?? sender.tab?.windowId),
+    }),
+    'bg:refresh': async (req) => {
+      await syncRules();
+      return engine.call('engine:refresh', req);
+    },
+    'bg:reloadEngine': async () => {
+      await reloadEngine();
+      return { ok: true };
+    },
+    'bg:jobFinished': async (req) => ({ ok: await announceJob(announceDeps, req.jobKey) }),
+    'bg:activity': async (req) => {
+      const b = badgeFor(req, t);
+      await apis.action.setBadgeText({ text: b.text });
+      await apis.action.setBadgeBackgroundColor({ color: b.color });
+      await apis.action.setTitle({ title: b.title });
+      return { ok: true };
+    },
+    'bg:syncStatus': () => engine.call('engine:syncStatus', {}),
+  };
+
+  apis.runtime.onMessage.addListener(
+    createDispatcher('bg:', handlers, (type, e) => log(`${type} failed`, e)),
+  );
+
+  apis.runtime.onInstalled.addListener(() => {
+    apis.sidePanel?.setPanelBehavior?.({ openPanelOnActionClick: false })?.catch(() => undefined);
+    void boot();
+  });
+  apis.runtime.onStartup.addListener(() => void boot());
+  // Chrome honours 30 s as the shortest period for packed extensions; a minute is plenty for a watchdog.
+  apis.alarms.create(WATCHDOG_ALARM, { periodInMinutes: 1 });
+  apis.alarms.create(RETENTION_ALARM, { periodInMinutes: 60, delayInMinutes: 1 });
+  apis.alarms.onAlarm.addListener((alarm) => {
+    if (alarm.name === WATCHDOG_ALARM) void boot();
+    if (alarm.name === RETENTION_ALARM) {
+      void getSettings(db)
+        .then((s) => applyRetention(db, s, deps.now()))
+        .catch((e) => log('retention failed', e));
+    }
+  });
+  apis.notifications.onClicked.addListener((id) => {
+    const jobKey = jobKeyFromNotificationId(id);
+    void openSidePanel(jobKey, undefined);
+    apis.notifications.clear?.(id);
+  });
+
+  // Every start of the worker (install, browser start, or a restart after it was stopped) re-checks.
+  void boot();
+  return { boot, handlers };
+}

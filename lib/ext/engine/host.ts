@@ -1,0 +1,127 @@
+/**
+ * Hosts the engine in a page-like context (the offscreen document in Chrome, the background page in
+ * Firefox): wires Dexie, the live channel, runtime messaging, the sync outbox, and reloads the engine
+ * whenever servers or settings change in the database (whoever wrote them).
+ */
+import { liveQuery } from 'dexie';
+import type { FetchLike, WebSocketCtor } from '../../comfy/types';
+import { systemClock } from '../../comfy/types';
+import { createSync, type Sync } from '../../sync';
+import type { ComfyPulseDB } from '../db';
+import type { Translate } from '../i18n';
+import { createDispatcher, type Handlers, type MessageSender } from '../messaging';
+import type { LiveMessage } from '../protocol';
+import { getSettings } from '../settings';
+import { Engine, type EngineNotice } from './engine';
+
+export interface EngineHostDeps {
+  db: ComfyPulseDB;
+  runtime?: {
+    sendMessage(message: unknown): Promise<unknown>;
+    onMessage: {
+      addListener(cb: (m: unknown, s: MessageSender, r: (x: unknown) => void) => true | undefined): void;
+    };
+  };
+  /** Where `bg:*` notices go when the engine shares the worker's context (Firefox): called directly. */
+  notifyDirect?(notice: EngineNotice): Promise<unknown>;
+  channel: { postMessage(m: LiveMessage): void };
+  WebSocket: WebSocketCtor;
+  fetch: FetchLike;
+  t: Translate;
+  extensionOrigin: string;
+  hasPermissions?(origins: string[]): Promise<boolean>;
+  log?(msg: string, e?: unknown): void;
+}
+
+export interface EngineHost {
+  engine: Engine;
+  sync: Sync;
+  handlers: Handlers<'engine:'>;
+  stop(): void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function startEngineHost(deps: EngineHostDeps): EngineHost {
+  const { db } = deps;
+  const log = deps.log ?? (() => undefined);
+  const sync = createSync({
+    getConfig: async () => {
+      const s = (await getSettings(db)).sync;
+      return { enabled: s.enabled, url: s.url, apiKey: s.apiKey };
+    },
+    fetch: deps.fetch,
+    clock: systemClock,
+    random: Math.random,
+  });
+
+  /** Delivers to the worker; `sendMessage` wakes a stopped worker, a retry covers its start-up. */
+  const notify = async (notice: EngineNotice) => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        if (deps.notifyDirect) await deps.notifyDirect(notice);
+        else await deps.runtime?.sendMessage(notice);
+        return;
+      } catch (e) {
+        if (attempt === 4) log(`${notice.type} not delivered`, e);
+        await sleep(200 * (attempt + 1));
+      }
+    }
+  };
+
+  const engine: Engine = new Engine({
+    db,
+    WebSocket: deps.WebSocket,
+    fetch: deps.fetch,
+    clock: systemClock,
+    t: deps.t,
+    extensionOrigin: deps.extensionOrigin,
+    broadcast: (m) => deps.channel.postMessage(m),
+    notify: (n) => void notify(n),
+    onFlushed: (serverId, f) => {
+      // the team sees servers by address; the local id means nothing outside this installation
+      const server = engine.connection(serverId)?.server.url ?? serverId;
+      for (const job of f.jobs)
+        void sync.enqueueJobChange(server, job).catch((e) => log('sync enqueue failed', e));
+    },
+    ...(deps.hasPermissions ? { hasPermissions: deps.hasPermissions } : {}),
+    log,
+  });
+
+  const handlers: Handlers<'engine:'> = {
+    'engine:cancelJob': (req) => engine.cancelJob(req),
+    'engine:runDoctor': (req) => engine.runDoctor(req),
+    'engine:reload': async () => {
+      await engine.reload();
+      sync.kick();
+      return { ok: true };
+    },
+    'engine:refresh': (req) => engine.refresh(req),
+    'engine:syncStatus': () => sync.getSyncStatus(),
+  };
+  deps.runtime?.onMessage.addListener(
+    createDispatcher('engine:', handlers, (type, e) => log(`${type} failed`, e)),
+  );
+
+  // The first emission starts the engine; later ones follow edits from any context.
+  const subscription = liveQuery(() => Promise.all([db.servers.toArray(), db.settings.toArray()])).subscribe({
+    next: () => {
+      void engine.reload().then(() => {
+        engine.reportActivity(true);
+        sync.kick();
+      });
+    },
+    error: (e) => log('settings subscription failed', e),
+  });
+
+  return {
+    engine,
+    sync,
+    handlers,
+    stop: () => {
+      subscription.unsubscribe();
+      sync.stop();
+      void engine.stop();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Typed dispatch of `ProtocolMap` messages for the background contexts. A context registers handlers for
+ * its own prefix (`bg:` in the service worker, `engine:` in the offscreen engine) and stays silent on
+ * every other message, so the one context that owns a message is the one that answers it.
+ */
+import { z } from 'zod';
+import type { ProtocolKey, ProtocolRequest, ProtocolResponse } from './protocol';
+
+export interface MessageSender {
+  tab?: { id?: number; windowId?: number };
+  url?: string;
+  id?: string;
+}
+
+export type Handler<K extends ProtocolKey> = (
+  req: ProtocolRequest<K>,
+  sender: MessageSender,
+) => Promise<ProtocolResponse<K>> | ProtocolResponse<K>;
+
+export type Handlers<P extends string> = {
+  [K in ProtocolKey as K extends `${P}${string}` ? K : never]?: Handler<K>;
+};
+
+const envelope = z.object({ type: z.string(), payload: z.unknown() });
+
+/**
+ * A `runtime.onMessage` listener for `handlers`. Returns true (keeps the channel open for the async
+ * answer) only for a message it handles; a handler that throws answers `{ error }`.
+ */
+export function createDispatcher<P extends string>(
+  prefix: P,
+  handlers: Handlers<P>,
+  onError: (type: string, e: unknown) => void = () => undefined,
+) {
+  return (message: unknown, sender: MessageSender, sendResponse: (r: unknown) => void): true | undefined => {
+    const m = envelope.safeParse(message);
+    if (!m.success || !m.data.type.startsWith(prefix)) return undefined;
+    const handler = (handlers as Record<string, Handler<ProtocolKey> | undefined>)[m.data.type];
+    if (!handler) return undefined;
+    Promise.resolve()
+      .then(() => handler((m.data.payload ?? {}) as never, sender))
+      .then(sendResponse, (e: unknown) => {
+        onError(m.data.type, e);
+        sendResponse({ error: e instanceof Error ? e.message : String(e) });
+      });
+    return true;
+  };
+}
+
+export type RawSend = (message: { type: string; payload: unknown }) => Promise<unknown>;
+
+/** A typed sender over `runtime.sendMessage`; an `{ error }` answer becomes a thrown Error. */
+export function createSender(raw: RawSend) {
+  return async <K extends ProtocolKey>(
+    type: K,
+    payload: ProtocolRequest<K>,
+  ): Promise<ProtocolResponse<K>> => {
+    const res = await raw({ type, payload });
+    if (res && typeof res === 'object' && 'error' in res && Object.keys(res).length === 1) {
+      throw new Error(String((res as { error: unknown }).error));
+    }
+    return res as ProtocolResponse<K>;
+  };
+}
