@@ -80,28 +80,30 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
     rmSync(dir, { recursive: true, force: true });
   },
 
-  launch: async ({ extensionPath }, use) => {
+  launch: async ({ extensionPath }, use, testInfo) => {
     const launched: ExtensionBrowser[] = [];
     await use(async (opts = {}) => {
       const b = await launchExtension({ extensionPath, ...opts });
       launched.push(b);
       return b;
     });
+    if (testInfo.status !== testInfo.expectedStatus) {
+      for (const [n, b] of launched.entries()) {
+        await testInfo.attach(`browser-${n} console`, { body: b.logs.join('\n'), contentType: 'text/plain' });
+        for (const [i, page] of b.context.pages().entries()) {
+          const path = testInfo.outputPath(`browser-${n}-page-${i}.png`);
+          const shot = await page.screenshot({ path, timeout: 5_000 }).catch(() => undefined);
+          if (shot)
+            testInfo.attachments.push({ name: `${n}/${i} ${page.url()}`, path, contentType: 'image/png' });
+        }
+      }
+    }
     await Promise.all(launched.map((b) => b.close()));
   },
 
   // The simulator starts first so that the extension's first connection attempt already finds it.
-  extension: async ({ sim: _sim, launch, userDataDir }, use, testInfo) => {
-    const b = await launch({ userDataDir });
-    await use(b);
-    if (testInfo.status !== testInfo.expectedStatus) {
-      for (const [i, page] of b.context.pages().entries()) {
-        const path = testInfo.outputPath(`page-${i}.png`);
-        const shot = await page.screenshot({ path, timeout: 5_000 }).catch(() => undefined);
-        if (shot)
-          testInfo.attachments.push({ name: `page-${i} ${page.url()}`, path, contentType: 'image/png' });
-      }
-    }
+  extension: async ({ sim: _sim, launch, userDataDir }, use) => {
+    await use(await launch({ userDataDir }));
   },
 
   context: async ({ extension }, use) => {

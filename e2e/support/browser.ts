@@ -22,6 +22,8 @@ export interface ExtensionBrowser {
   context: BrowserContext;
   extensionId: string;
   userDataDir: string;
+  /** Console lines of the extension's pages and service worker, for the failure report. */
+  logs: string[];
   /** The extension's service worker; the same handle keeps working after the worker restarts. */
   serviceWorker(): Promise<Worker>;
   /** Opens an extension page (`popup.html`, `sidepanel.html`, `options.html`) in a new tab. */
@@ -81,6 +83,12 @@ export async function launchExtension(opts: LaunchOptions): Promise<ExtensionBro
     );
   }
   const extensionId = new URL(worker.url()).host;
+  const logs: string[] = [];
+  const record = (where: string, type: string, text: string) => {
+    if (logs.length < 2_000) logs.push(`${new Date().toISOString()} ${where} ${type}: ${text}`);
+  };
+  context.on('console', (m) => record(m.page()?.url() ?? 'worker', m.type(), m.text()));
+  context.on('weberror', (e) => record(e.page()?.url() ?? '?', 'pageerror', String(e.error())));
 
   const stopServiceWorker = async () => {
     // ServiceWorker.* works from any page target of the profile; the extension's worker shares its partition.
@@ -100,6 +108,7 @@ export async function launchExtension(opts: LaunchOptions): Promise<ExtensionBro
     context,
     extensionId,
     userDataDir,
+    logs,
     serviceWorker: async () => {
       worker = await findServiceWorker(context, 20_000);
       return worker;
