@@ -165,7 +165,10 @@ export class ComfyClient {
     this.socket.on('state', (s) => this.emit('status', s));
     this.socket.on('message', (data) => this.onFrame(data));
     // No replay on the wire (protocol §2.3): after every (re)connect, ask HTTP what we missed.
-    this.socket.on('open', () => void this.reconcileNow());
+    this.socket.on('open', () => {
+      this.lastDiagnosis = null;
+      void this.reconcileNow();
+    });
     if (options.autoConnect !== false) this.connect();
   }
 
@@ -359,8 +362,10 @@ export class ComfyClient {
 
   private async diagnose(): Promise<HandshakeVerdict> {
     const found = await this.http.diagnose().catch((e: unknown) => (isComfyError(e) ? e : null));
+    const news = found !== null && found.kind !== 'unreachable' && found.kind !== this.lastDiagnosis?.kind;
     this.lastDiagnosis = found;
-    if (found && found.kind !== 'unreachable') this.emit('error', found);
+    // Reported once per finding, not on every background retry while the server stays misconfigured.
+    if (news) this.emit('error', found);
     return found ? (VERDICTS[found.kind] ?? null) : null;
   }
 

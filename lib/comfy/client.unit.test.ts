@@ -11,6 +11,7 @@ interface ServerModel {
   running: string[];
   pending: string[];
   jobsApi: boolean;
+  originCheck?: boolean;
 }
 
 let model: ServerModel;
@@ -37,6 +38,7 @@ const fakeFetch: FetchLike = async (input, init) => {
       queue_pending: model.pending.map((id, i) => [10 + i, id, {}, {}, []]),
     });
   }
+  if (route === 'POST /api/queue' && model.originCheck) return new Response(null, { status: 403 });
   if (route === 'POST /api/queue') {
     model.pending = model.pending.filter((id) => !(body.delete ?? []).includes(id));
     return new Response('', { status: 200 });
@@ -167,6 +169,32 @@ describe('ComfyClient', () => {
     }
     expect(client.socket.stats.probes).toBe(0);
     expect(ws.sockets).toHaveLength(1);
+    client.close();
+  });
+
+  it('failed handshakes on an origin-checked server: state rejected, reported once, retried slowly', async () => {
+    model.originCheck = true;
+    const client = makeClient();
+    const errors: unknown[] = [];
+    client.on('error', (e) => errors.push(e));
+    for (let i = 0; i < 9; i++) {
+      ws.last().failHandshake();
+      await settle();
+      const dials = ws.sockets.length;
+      while (ws.sockets.length === dials) {
+        clock.runNext(); // the retry, or the client's reconcile tick before it
+        await settle();
+      }
+    }
+    expect(ws.sockets).toHaveLength(10);
+    expect(client.connectionState).toBe('rejected');
+    expect(client.lastDiagnosis?.kind).toBe('origin-rejected');
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as Error).message).toContain('--enable-cors-header');
+    ws.last().open();
+    await settle();
+    expect(client.connectionState).toBe('connected');
+    expect(client.lastDiagnosis).toBeNull();
     client.close();
   });
 });
