@@ -168,8 +168,37 @@ class Life implements ServerPort {
   }
 
   /** `send_json`/`send_bytes`: sid null = every registered socket; unknown sid = dropped. */
+  /**
+   * `send_sync`: enqueue for the publish loop, which resolves the sid when it sends (not when queued),
+   * like `PromptServer.publish_loop`. Order is FIFO.
+   */
   sendSync(event: string, data: unknown, sid: string | null): void {
+    this.enqueue(pyDumps({ type: event, data }), sid, false);
+  }
+
+  /** `await self.send(...)` from the ws handler itself: bypasses the publish queue. */
+  sendDirect(event: string, data: unknown, sid: string): void {
     this.deliver(pyDumps({ type: event, data }), sid);
+  }
+
+  private readonly outbox: { payload: string | Buffer; sid: string | null; encode: boolean }[] = [];
+  private draining = false;
+
+  /** Previews are encoded inside the publish loop on the server, so they leave a moment after `progress`. */
+  private enqueue(payload: string | Buffer, sid: string | null, encode: boolean): void {
+    this.outbox.push({ payload, sid, encode });
+    if (this.draining) return;
+    this.draining = true;
+    queueMicrotask(() => void this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    while (this.outbox.length > 0) {
+      const item = this.outbox.shift()!;
+      if (item.encode) await new Promise((r) => setImmediate(r));
+      this.deliver(item.payload, item.sid);
+    }
+    this.draining = false;
   }
 
   private deliver(payload: string | Buffer, sid: string | null): void {
@@ -186,14 +215,14 @@ class Life implements ServerPort {
       const head = Buffer.alloc(8);
       head.writeUInt32BE(1, 0);
       head.writeUInt32BE(1, 4); // 1 = JPEG
-      this.deliver(Buffer.concat([head, jpeg]), sid);
+      this.enqueue(Buffer.concat([head, jpeg]), sid, true);
       return;
     }
     const meta = Buffer.from(pyDumps({ ...metadata, image_type: 'image/jpeg' }), 'utf8');
     const head = Buffer.alloc(8);
     head.writeUInt32BE(4, 0);
     head.writeUInt32BE(meta.length, 4);
-    this.deliver(Buffer.concat([head, meta, jpeg]), sid);
+    this.enqueue(Buffer.concat([head, meta, jpeg]), sid, true);
   }
 
   /** `feature_flags.supports_feature`; a non-object flags value raises inside the node like Python. */
@@ -408,9 +437,9 @@ class SimServer {
     });
     ws.on('error', (err) => this.log(`WARNING: ws connection closed with exception ${String(err)}`));
     ws.on('message', (data, isBinary) => this.onMessage(conn, data, isBinary));
-    life.sendSync('status', { status: life.queueInfo(), sid }, sid);
+    life.sendDirect('status', { status: life.queueInfo(), sid }, sid);
     if (life.clientId === sid && life.lastNodeId !== null)
-      life.sendSync('executing', { node: life.lastNodeId }, sid);
+      life.sendDirect('executing', { node: life.lastNodeId }, sid);
   }
 
   private onMessage(conn: Conn, data: WebSocket.RawData, isBinary: boolean): void {
@@ -442,7 +471,7 @@ class SimServer {
         return;
       }
       meta.feature_flags = 'data' in obj ? obj.data : {};
-      life.sendSync('feature_flags', FEATURES, conn.sid);
+      life.sendDirect('feature_flags', FEATURES, conn.sid);
       this.log(`Feature flags negotiated for client ${conn.sid}: ${pyRepr(meta.feature_flags)}`);
     }
     conn.firstMessage = false;
