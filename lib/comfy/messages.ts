@@ -226,9 +226,9 @@ const MAPPERS = new Map<string, Mapper>([
     'progress_state',
     mapped(progressStateSchema, (d) => {
       const nodes: Record<NodeId, NodeProgressState> = {};
-      for (const key in d.nodes) {
+      for (const key of Object.keys(d.nodes)) {
         const n = d.nodes[key];
-        if (n) nodes[key] = progressNode(key, n);
+        if (n && key !== '__proto__') nodes[key] = progressNode(key, n); // would set the prototype
       }
       return { type: 'progress_state', promptId: d.prompt_id, nodes };
     }),

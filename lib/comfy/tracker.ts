@@ -138,6 +138,12 @@ export function cloneRun(n: NodeRun): NodeRun {
   return c;
 }
 
+/**
+ * Ids become keys of plain records; `record["__proto__"] = x` would replace the prototype instead of
+ * adding a key. No server sends that id, so frames naming it are ignored rather than special-cased.
+ */
+const UNSAFE_KEY = '__proto__';
+
 const clamp01 = (x: number) => (x > 0 ? Math.min(x, 1) : 0); // NaN -> 0
 
 /** What one node adds to its job's progress: 1 once done, value/max while running. */
@@ -244,6 +250,7 @@ class JobDraft {
 
   /** Writes a node run if it differs from the current one in any field. */
   setNode(run: NodeRun): void {
+    if (run.nodeId === UNSAFE_KEY) return;
     const cur = this.job.nodes[run.nodeId];
     if (cur && sameRun(cur, run)) return;
     const job = this.own();
@@ -420,6 +427,7 @@ function applyPrompt(d: JobDraft, prompt: ApiPrompt | undefined): void {
   if (!prompt || typeof prompt !== 'object') return;
   let classTypes: Record<NodeId, string> | null = null;
   for (const id in prompt) {
+    if (id === UNSAFE_KEY) continue;
     const ct = prompt[id]?.class_type;
     if (typeof ct !== 'string' || d.job.classTypes[id] === ct) continue;
     classTypes ??= { ...d.job.classTypes };
@@ -655,7 +663,7 @@ function onPreview(r: Reduction, e: Extract<ComfyEvent, { type: 'preview' }>): v
 
 function onExecuted(r: Reduction, e: Extract<ComfyEvent, { type: 'executed' }>): void {
   const pid = e.promptId ?? r.running;
-  if (pid === null || e.output === null) return;
+  if (pid === null || e.output === null || e.node === UNSAFE_KEY) return;
   const d = r.draft(pid, e.promptId !== undefined);
   if (!d) return;
   d.set('outputs', { ...d.job.outputs, [e.node]: e.output });
@@ -759,6 +767,7 @@ function onSnapshot(r: Reduction, s: Extract<LocalEvent, { type: 'local:snapshot
   if (s.outputs) {
     let outputs: JobState['outputs'] | null = null;
     for (const id in s.outputs) {
+      if (id === UNSAFE_KEY) continue;
       const o = s.outputs[id];
       if (o == null || sameValue(d.job.outputs[id], o)) continue;
       outputs ??= { ...d.job.outputs };
@@ -799,6 +808,7 @@ function sameValue(a: unknown, b: unknown): boolean {
  * nothing (unknown types, parse errors, duplicates, events for no known prompt).
  */
 export function reduceTracker(state: TrackerState, event: TrackerEvent, now: number): TrackerState {
+  if ('promptId' in event && event.promptId === UNSAFE_KEY) return state;
   if (event.type === 'progress') {
     const next = progressTick(state, event, now);
     if (next !== null) return next;
@@ -808,6 +818,7 @@ export function reduceTracker(state: TrackerState, event: TrackerEvent, now: num
 
 /** The same reducer without the hot-path shortcut, for tests that pin both to one behaviour. */
 export function reduceTrackerReference(state: TrackerState, event: TrackerEvent, now: number): TrackerState {
+  if ('promptId' in event && event.promptId === UNSAFE_KEY) return state;
   const r = new Reduction(state, now);
   switch (event.type) {
     case 'status':

@@ -52,8 +52,6 @@ export function assertValidTrackerState(state: TrackerState, prev?: TrackerState
       if (j.endedAt === undefined) fail(`${where}: terminal without endedAt`);
       if (j.awaitingReconciliation) fail(`${where}: terminal but awaiting reconciliation`);
     }
-    if (j.status === 'error' && !j.error)
-      fail(`${where}: error status without error details (wire errors carry them)`);
     for (const nid in j.nodes) {
       const n = j.nodes[nid]!;
       const at = `${where} node ${JSON.stringify(nid)}`;
