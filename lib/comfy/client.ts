@@ -116,6 +116,7 @@ export class ComfyClient {
   private readonly keepFinished: number;
   private readonly listeners = new Map<keyof ComfyClientEvents, Set<(v: never) => void>>();
   private lastLiveEventAt = 0;
+  private lastHttpRedialAt = Number.NEGATIVE_INFINITY;
   private reconciling: Promise<void> | undefined;
   private reconcileAgain = false;
   private reconcileTimer: unknown;
@@ -137,6 +138,7 @@ export class ComfyClient {
       tokenMode: options.tokenMode,
       fetch: options.fetch,
       clock: this.clock,
+      onAnswer: () => this.serverAnswered(),
     });
     this.socket = new ComfySocket({
       ...options.socket,
@@ -358,6 +360,19 @@ export class ComfyClient {
         void this.reconcileNow();
       this.scheduleReconcileTick();
     }, this.reconcileEveryMs);
+  }
+
+  /**
+   * HTTP got an answer while the socket sits in a long backoff wait: the server is back, dial now
+   * instead of waiting up to 30 s. At most every 10 s, so a server whose HTTP works but whose WS
+   * does not (e.g. a proxy without upgrade support) is not hammered.
+   */
+  private serverAnswered(): void {
+    if (this.socket.state !== 'offline' || this.closed) return;
+    const now = this.clock.now();
+    if (now - this.lastHttpRedialAt < 10_000) return;
+    this.lastHttpRedialAt = now;
+    this.socket.retryNow();
   }
 
   private async diagnose(): Promise<HandshakeVerdict> {

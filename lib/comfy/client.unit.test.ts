@@ -197,4 +197,38 @@ describe('ComfyClient', () => {
     expect(client.lastDiagnosis).toBeNull();
     client.close();
   });
+
+  it('an HTTP answer during a long backoff wait dials at once (at most every 10 s)', async () => {
+    const client = new ComfyClient({
+      url: 'http://comfy.test',
+      clientId: 'ext-client',
+      WebSocket: ws.WebSocket,
+      fetch: fakeFetch,
+      clock,
+      random: () => 0.5,
+      socket: { diagnoseAfterFailures: 1000 }, // keep the doctor's own HTTP calls out of this test
+    });
+    for (let i = 0; i < 12; i++) {
+      ws.last().failHandshake();
+      await settle();
+      const dials = ws.sockets.length;
+      while (ws.sockets.length === dials) {
+        clock.runNext();
+        await settle();
+      }
+    }
+    ws.last().failHandshake();
+    await settle();
+    expect(client.connectionState).toBe('offline');
+    expect(Math.max(...clock.pendingDelays())).toBeGreaterThanOrEqual(16_000); // a long wait
+    const dials = ws.sockets.length;
+    await client.http.promptStatus();
+    expect(ws.sockets).toHaveLength(dials + 1);
+    ws.last().failHandshake();
+    await client.http.promptStatus();
+    expect(ws.sockets).toHaveLength(dials + 1);
+    ws.last().open();
+    expect(client.connectionState).toBe('connected');
+    client.close();
+  });
 });

@@ -52,6 +52,8 @@ export interface ComfyHttpOptions {
   /** Per request, default 10 s. */
   timeoutMs?: number;
   clock?: Clock;
+  /** Called whenever the server answered a request (any status): evidence that it is reachable. */
+  onAnswer?: (status: number) => void;
 }
 
 export type PreviewMethod = 'auto' | 'latent2rgb' | 'taesd' | 'none' | 'default';
@@ -120,6 +122,7 @@ export class ComfyHttp {
   private readonly fetchFn: FetchLike;
   private readonly timeoutMs: number;
   private readonly clock: Clock;
+  private readonly onAnswer: ((status: number) => void) | undefined;
   private jobsProbe: Promise<boolean> | undefined;
   private cancelEndpoint: boolean | undefined;
 
@@ -130,6 +133,7 @@ export class ComfyHttp {
     this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.clock = options.clock ?? systemClock;
+    this.onAnswer = options.onAnswer;
   }
 
   /** `POST /api/prompt`. Throws `BadWorkflow` on 400 with `error` and `node_errors` as sent. */
@@ -365,6 +369,7 @@ export class ComfyHttp {
     } finally {
       this.clock.clearTimeout(timer);
     }
+    this.onAnswer?.(res.status);
 
     if (res.redirected && isLoginUrl(res.url)) throw new AuthRequired(safeUrl, res.status, 'login-redirect');
     if (res.status === 401) throw new AuthRequired(safeUrl, 401);
