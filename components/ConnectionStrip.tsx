@@ -1,6 +1,7 @@
 /** A badge per configured server, in the order they were added. */
 import { i18n } from '#i18n';
 import { useConnections, useServers } from '@/lib/ext/ui/hooks';
+import { displayState } from '@/lib/ext/ui/merge';
 import { ConnectionBadge } from './ConnectionBadge';
 
 export function ConnectionStrip({ onConfigure }: { onConfigure?: () => void }) {
@@ -24,12 +25,7 @@ export function ConnectionStrip({ onConfigure }: { onConfigure?: () => void }) {
       {servers.map((s) => {
         const c = connections.get(s.id);
         return (
-          <ConnectionBadge
-            key={s.id}
-            serverName={s.name}
-            state={c?.state ?? (s.enabled ? 'connecting' : 'offline')}
-            detail={c?.detail}
-          />
+          <ConnectionBadge key={s.id} serverName={s.name} state={displayState(s, c)} detail={c?.detail} />
         );
       })}
     </section>

@@ -8,6 +8,7 @@ import { useState } from 'react';
 import { i18n } from '#i18n';
 import type { DoctorReport } from '@/lib/ext/protocol';
 import { useServices } from '@/lib/ext/ui/services';
+import { FormStatus } from './form';
 
 export function DoctorPanel({ serverId }: { serverId: string }) {
   const { send } = useServices();
@@ -36,11 +37,7 @@ export function DoctorPanel({ serverId }: { serverId: string }) {
               : i18n.t('ui_doctor_run')}
         </button>
       </div>
-      {failure !== undefined && (
-        <p className="form-status err" role="alert">
-          {failure}
-        </p>
-      )}
+      {failure !== undefined && <FormStatus kind="err">{failure}</FormStatus>}
       {report && (
         <div
           className={`doctor-result finding-${report.finding}`}

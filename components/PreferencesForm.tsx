@@ -9,6 +9,7 @@ import { i18n } from '#i18n';
 import { type Settings, type SettingsPatch, saveSettings } from '@/lib/ext/settings';
 import { useServices } from '@/lib/ext/ui/services';
 import { useSettings } from '@/lib/ext/ui/settings-hooks';
+import { Check, FormStatus } from './form';
 
 type NotifyKey = keyof Settings['notifications'];
 
@@ -82,11 +83,11 @@ function RetentionForm({ settings }: { settings: Settings }) {
         {i18n.t('ui_save')}
       </button>
       {error !== undefined && (
-        <p className="form-status err" role="alert" data-testid="settings-error">
+        <FormStatus kind="err" testid="settings-error">
           {error}
-        </p>
+        </FormStatus>
       )}
-      {saved && error === undefined && <p className="form-status ok">{i18n.t('ui_saved')}</p>}
+      {saved && error === undefined && <FormStatus kind="ok">{i18n.t('ui_saved')}</FormStatus>}
     </form>
   );
 }
@@ -108,35 +109,28 @@ export function PreferencesForm() {
           {i18n.t('ui_notifications')}
         </h2>
         {toggles.map((t) => (
-          <label key={t.key} className="check">
-            <input
-              type="checkbox"
-              data-testid={t.testid}
-              checked={settings.notifications[t.key]}
-              onChange={(e) => void save({ notifications: { [t.key]: e.target.checked } })}
-            />
+          <Check
+            key={t.key}
+            testid={t.testid}
+            checked={settings.notifications[t.key]}
+            onChange={(on) => void save({ notifications: { [t.key]: on } })}
+          >
             {t.label}
-          </label>
+          </Check>
         ))}
-        {error !== undefined && (
-          <p className="form-status err" role="alert">
-            {error}
-          </p>
-        )}
+        {error !== undefined && <FormStatus kind="err">{error}</FormStatus>}
       </section>
       <section className="section panel" aria-labelledby="previews-heading">
         <h2 id="previews-heading" className="section-title">
           {i18n.t('ui_previews')}
         </h2>
-        <label className="check">
-          <input
-            type="checkbox"
-            data-testid="setting-previews"
-            checked={settings.previews.enabled}
-            onChange={(e) => void save({ previews: { enabled: e.target.checked } })}
-          />
+        <Check
+          testid="setting-previews"
+          checked={settings.previews.enabled}
+          onChange={(on) => void save({ previews: { enabled: on } })}
+        >
           {i18n.t('ui_previews_enabled')}
-        </label>
+        </Check>
       </section>
       <section className="section panel" aria-labelledby="retention-heading">
         <h2 id="retention-heading" className="section-title">

@@ -13,8 +13,12 @@ import type { TokenMode } from '@/lib/ext/db';
 import { normaliseServerUrl, permissionOriginsFor } from '@/lib/ext/permissions';
 import type { ServerInput } from '@/lib/ext/protocol';
 import type { PublicServer } from '@/lib/ext/storage/repo';
+import { useConnections } from '@/lib/ext/ui/hooks';
+import { displayState } from '@/lib/ext/ui/merge';
 import { useServices } from '@/lib/ext/ui/services';
+import { ConnectionBadge } from './ConnectionBadge';
 import { DoctorPanel } from './DoctorPanel';
+import { Check, Field, FormStatus } from './form';
 
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8188';
 
@@ -31,6 +35,7 @@ export function ServerForm({ server, onSaved }: { server?: PublicServer; onSaved
   const [status, setStatus] = useState<Status>();
   const [busy, setBusy] = useState(false);
   const idBase = `server-${server?.id ?? 'new'}`;
+  const connection = useConnections().get(server?.id ?? '');
 
   const save = async () => {
     const normalised = normaliseServerUrl(url);
@@ -94,33 +99,40 @@ export function ServerForm({ server, onSaved }: { server?: PublicServer; onSaved
         void save();
       }}
     >
+      {server && (
+        <div className="form-row">
+          <ConnectionBadge
+            serverName={server.name}
+            state={displayState(server, connection)}
+            detail={connection?.detail}
+          />
+        </div>
+      )}
       <div className="form-grid">
-        <label htmlFor={`${idBase}-name`}>{i18n.t('ui_server_name')}</label>
-        <input
+        <Field
           id={`${idBase}-name`}
-          type="text"
-          data-testid="server-name"
+          label={i18n.t('ui_server_name')}
+          testid="server-name"
           value={name}
-          onChange={(e) => setName(e.target.value)}
+          onChange={setName}
         />
-        <label htmlFor={`${idBase}-url`}>{i18n.t('ui_server_url')}</label>
-        <input
+        <Field
           id={`${idBase}-url`}
+          label={i18n.t('ui_server_url')}
+          testid="server-url"
           type="url"
-          data-testid="server-url"
           value={url}
           placeholder={DEFAULT_SERVER_URL}
-          onChange={(e) => setUrl(e.target.value)}
+          onChange={setUrl}
         />
-        <label htmlFor={`${idBase}-token`}>{i18n.t('ui_server_token')}</label>
-        <input
+        <Field
           id={`${idBase}-token`}
+          label={i18n.t('ui_server_token')}
+          testid="server-token"
           type="password"
-          autoComplete="off"
-          data-testid="server-token"
           value={token}
           placeholder={server?.hasToken && !clearToken ? i18n.t('ui_token_kept') : i18n.t('ui_token_none')}
-          onChange={(e) => setToken(e.target.value)}
+          onChange={setToken}
         />
         <label htmlFor={`${idBase}-mode`}>{i18n.t('ui_token_mode')}</label>
         <select
@@ -135,25 +147,13 @@ export function ServerForm({ server, onSaved }: { server?: PublicServer; onSaved
         </select>
       </div>
       <div className="form-row">
-        <label className="check">
-          <input
-            type="checkbox"
-            data-testid="server-enabled"
-            checked={enabled}
-            onChange={(e) => setEnabled(e.target.checked)}
-          />
+        <Check testid="server-enabled" checked={enabled} onChange={setEnabled}>
           {i18n.t('ui_server_enabled')}
-        </label>
+        </Check>
         {server?.hasToken && (
-          <label className="check">
-            <input
-              type="checkbox"
-              data-testid="server-token-clear"
-              checked={clearToken}
-              onChange={(e) => setClearToken(e.target.checked)}
-            />
+          <Check testid="server-token-clear" checked={clearToken} onChange={setClearToken}>
             {i18n.t('ui_token_clear')}
-          </label>
+          </Check>
         )}
       </div>
       <div className="form-row">
@@ -172,9 +172,9 @@ export function ServerForm({ server, onSaved }: { server?: PublicServer; onSaved
           </button>
         )}
         {status && (
-          <p className={`form-status ${status.kind}`} data-testid="server-save-status" role="status">
+          <FormStatus kind={status.kind} testid="server-save-status">
             {status.text}
-          </p>
+          </FormStatus>
         )}
       </div>
       {server && <DoctorPanel serverId={server.id} />}

@@ -9,6 +9,7 @@ import { i18n } from '#i18n';
 import { useServices } from '@/lib/ext/ui/services';
 import { useSettings } from '@/lib/ext/ui/settings-hooks';
 import { type SyncStatusView, useSyncStatus } from '@/lib/ext/ui/sync-status';
+import { Check, Field, FormStatus } from './form';
 import { useSaveSettings } from './PreferencesForm';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -82,45 +83,38 @@ function SyncForm({ initial }: { initial: { enabled: boolean; url: string; apiKe
         }}
       >
         <div className="form-grid">
-          <label htmlFor="sync-url">{i18n.t('ui_sync_url')}</label>
-          <input
+          <Field
             id="sync-url"
+            label={i18n.t('ui_sync_url')}
+            testid="sync-url"
             type="url"
-            data-testid="sync-url"
             value={url}
             placeholder="https://pulse.example.com"
-            onChange={(e) => setUrl(e.target.value)}
+            onChange={setUrl}
           />
-          <label htmlFor="sync-key">{i18n.t('ui_sync_key')}</label>
-          <input
+          <Field
             id="sync-key"
+            label={i18n.t('ui_sync_key')}
+            testid="sync-key"
             type="password"
-            autoComplete="off"
-            data-testid="sync-key"
             value={key}
             placeholder={initial.apiKey ? i18n.t('ui_token_kept') : i18n.t('ui_token_none')}
-            onChange={(e) => setKey(e.target.value)}
+            onChange={setKey}
           />
         </div>
         <div className="form-row">
-          <label className="check">
-            <input
-              type="checkbox"
-              data-testid="sync-enabled"
-              checked={enabled}
-              onChange={(e) => setEnabled(e.target.checked)}
-            />
+          <Check testid="sync-enabled" checked={enabled} onChange={setEnabled}>
             {i18n.t('ui_sync_enabled')}
-          </label>
+          </Check>
           <button type="submit" className="btn btn-primary" data-testid="sync-save">
             {i18n.t('ui_save')}
           </button>
           {error !== undefined && (
-            <p className="form-status err" role="alert" data-testid="sync-save-error">
+            <FormStatus kind="err" testid="sync-save-error">
               {error}
-            </p>
+            </FormStatus>
           )}
-          {note !== undefined && error === undefined && <p className="form-status">{note}</p>}
+          {note !== undefined && error === undefined && <FormStatus kind="info">{note}</FormStatus>}
         </div>
       </form>
       <SyncStatus status={status} />

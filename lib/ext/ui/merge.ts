@@ -3,6 +3,7 @@
  * the record with the larger `updatedAt` wins (Dexie on a tie, as it is the durable copy). Active and
  * finished lists are derived from one merged set, so a job is never shown in both at once.
  */
+import type { ConnectionState } from '../../comfy/types';
 import type { ConnectionRecord, JobRecord } from '../db';
 import type { LiveConnection, LiveSnapshot } from './live';
 
@@ -68,4 +69,12 @@ export function mergeConnections(
     if (!stored || c.since >= stored.since) out.set(c.serverId, c);
   }
   return out;
+}
+
+/** What a server's badge shows: its known state, else connecting (enabled) or offline (disabled). */
+export function displayState(
+  server: { enabled: boolean },
+  connection: { state: ConnectionState } | undefined,
+): ConnectionState {
+  return connection?.state ?? (server.enabled ? 'connecting' : 'offline');
 }

@@ -1,0 +1,197 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DoctorReport, ServerInput } from '@/lib/ext/protocol';
+import { getSettings } from '@/lib/ext/settings';
+import { makeServer } from '@/lib/ext/testing/records';
+import { installI18n, makeServices, type Responder, renderWith } from '@/lib/ext/ui/testing';
+import { OptionsApp } from './OptionsApp';
+import { syncOriginsFor } from './SyncPanel';
+
+beforeAll(() => installI18n());
+afterEach(cleanup);
+
+const saved = (s: ServerInput) => ({
+  ok: true as const,
+  server: {
+    id: s.id ?? 'new',
+    name: s.name,
+    url: s.url,
+    tokenMode: s.tokenMode ?? 'query',
+    enabled: true,
+    clientId: 'c',
+    createdAt: 0,
+  },
+});
+
+function setup(opts: { grant?: boolean; respond?: Responder } = {}) {
+  return makeServices({
+    grant: opts.grant ?? true,
+    respond: { 'bg:saveServer': saved, 'bg:removeServer': () => ({ ok: true }), ...opts.respond },
+  });
+}
+
+async function fill(form: HTMLElement, url: string, token?: string) {
+  fireEvent.change(within(form).getByTestId('server-url'), { target: { value: url } });
+  if (token !== undefined)
+    fireEvent.change(within(form).getByTestId('server-token'), { target: { value: token } });
+  await act(async () => fireEvent.click(within(form).getByTestId('server-save')));
+}
+
+describe('options: servers', () => {
+  it('offers a new-server form at once when none is configured, and saves a loopback server without a prompt', async () => {
+    const services = setup();
+    renderWith(services, <OptionsApp />);
+    const form = await screen.findByTestId('server-form');
+    expect((within(form).getByTestId('server-url') as HTMLInputElement).value).toBe('http://127.0.0.1:8188');
+    expect((within(form).getByTestId('server-token') as HTMLInputElement).type).toBe('password');
+    await fill(form, 'http://localhost:8000/', 'tok');
+    expect(services.requestedOrigins).toEqual([[]]);
+    expect(services.sent).toEqual([
+      {
+        type: 'bg:saveServer',
+        payload: {
+          name: 'Local ComfyUI',
+          url: 'http://localhost:8000',
+          tokenMode: 'query',
+          enabled: true,
+          token: 'tok',
+        },
+      },
+    ]);
+    expect(within(form).getByTestId('server-save-status').textContent).toBe('Saved.');
+  });
+
+  it('requests the http and ws host permission of a remote server before saving it', async () => {
+    const services = setup();
+    renderWith(services, <OptionsApp />);
+    await fill(await screen.findByTestId('server-form'), 'http://192.168.1.20:8188');
+    expect(services.requestedOrigins).toEqual([['http://192.168.1.20/*', 'ws://192.168.1.20/*']]);
+    expect(services.sent.map((m) => m.type)).toEqual(['bg:saveServer']);
+  });
+
+  it('saves nothing when the permission is refused, and says why', async () => {
+    const services = setup({ grant: false });
+    renderWith(services, <OptionsApp />);
+    const form = await screen.findByTestId('server-form');
+    await fill(form, 'https://comfy.example.com');
+    expect(services.requestedOrigins).toEqual([['https://comfy.example.com/*', 'wss://comfy.example.com/*']]);
+    expect(services.sent).toEqual([]);
+    expect(within(form).getByTestId('server-save-status').textContent).toMatch(/did not grant/);
+  });
+
+  it('rejects an invalid address without asking anything', async () => {
+    const services = setup();
+    renderWith(services, <OptionsApp />);
+    const form = await screen.findByTestId('server-form');
+    await fill(form, 'ftp://nope');
+    expect(services.requestedOrigins).toEqual([]);
+    expect(services.sent).toEqual([]);
+    expect(within(form).getByTestId('server-save-status').textContent).toContain('ftp://nope');
+  });
+
+  it('edits an existing server by id, keeps its token unless one is typed, and shows a refusal', async () => {
+    const services = setup({
+      respond: { 'bg:saveServer': () => ({ ok: false, error: 'duplicate server' }) },
+    });
+    await services.db.servers.put(
+      makeServer('s1', 'http://127.0.0.1:8188', { name: 'Mine', token: 'secret' }),
+    );
+    renderWith(services, <OptionsApp />);
+    await waitFor(() =>
+      expect(screen.getAllByTestId('server-form')[0]!.getAttribute('data-server-id')).toBe('s1'),
+    );
+    const form = screen.getAllByTestId('server-form')[0]!;
+    expect((within(form).getByTestId('server-token') as HTMLInputElement).value).toBe('');
+    expect(form.textContent).not.toContain('secret');
+    await fill(form, 'http://127.0.0.1:8189');
+    expect(services.sent[0]!.payload).toEqual({
+      id: 's1',
+      name: 'Mine',
+      url: 'http://127.0.0.1:8189',
+      tokenMode: 'query',
+      enabled: true,
+    });
+    expect(within(form).getByTestId('server-save-status').textContent).toBe('duplicate server');
+    await act(async () => fireEvent.click(within(form).getByTestId('server-remove')));
+    expect(services.sent[1]).toEqual({ type: 'bg:removeServer', payload: { id: 's1' } });
+  });
+
+  it('runs the connection doctor, shows the finding and its fix as text, and offers to test again', async () => {
+    const report: DoctorReport = {
+      finding: 'origin-rejected',
+      message: 'Start ComfyUI with --enable-cors-header <b>x</b>',
+      checks: [
+        { name: 'Server answers', ok: true, detail: 'OK' },
+        { name: 'Origin', ok: false, detail: '403' },
+      ],
+    };
+    const services = setup({ respond: { 'bg:runDoctor': () => report } });
+    await services.db.servers.put(makeServer('s1', 'http://127.0.0.1:8188'));
+    renderWith(services, <OptionsApp />);
+    const run = await screen.findByTestId('doctor-run');
+    expect(run.textContent).toBe('Check the connection');
+    await act(async () => fireEvent.click(run));
+    expect(services.sent.at(-1)).toEqual({ type: 'bg:runDoctor', payload: { serverId: 's1' } });
+    const result = screen.getByTestId('doctor-result');
+    expect(result.getAttribute('data-finding')).toBe('origin-rejected');
+    expect(result.textContent).toContain('--enable-cors-header <b>x</b>');
+    expect(result.querySelector('b')).toBeNull();
+    expect(screen.getByTestId('doctor-run').textContent).toBe('Test again');
+  });
+});
+
+describe('options: preferences and sync', () => {
+  it('stores notification, preview and retention settings, refusing invalid retention', async () => {
+    const services = setup();
+    renderWith(services, <OptionsApp />);
+    const queueEmpty = (await screen.findByTestId('setting-notify-queue-empty')) as HTMLInputElement;
+    expect(queueEmpty.checked).toBe(false);
+    await act(async () => fireEvent.click(queueEmpty));
+    await act(async () => fireEvent.click(screen.getByTestId('setting-previews')));
+    await waitFor(async () => {
+      const s = await getSettings(services.db);
+      expect([s.notifications.onQueueEmpty, s.previews.enabled]).toEqual([true, false]);
+    });
+    // past the schema's limit (the input's own min/max are only a hint): refused, nothing written
+    fireEvent.change(screen.getByTestId('setting-retention-days'), { target: { value: '99999' } });
+    fireEvent.change(screen.getByTestId('setting-retention-jobs'), { target: { value: '250' } });
+    await act(async () => fireEvent.click(screen.getByTestId('setting-retention-save')));
+    expect(await screen.findByTestId('settings-error')).toBeTruthy();
+    expect((await getSettings(services.db)).retention).toEqual({ maxJobs: 1000, maxDays: 30 });
+    fireEvent.change(screen.getByTestId('setting-retention-days'), { target: { value: '14' } });
+    await act(async () => fireEvent.click(screen.getByTestId('setting-retention-save')));
+    await waitFor(async () =>
+      expect((await getSettings(services.db)).retention).toEqual({ maxJobs: 250, maxDays: 14 }),
+    );
+  });
+
+  it('keeps sync off by default and stores the target, asking host permission for a remote one', async () => {
+    const services = setup();
+    renderWith(services, <OptionsApp />);
+    const enabled = (await screen.findByTestId('sync-enabled')) as HTMLInputElement;
+    expect(enabled.checked).toBe(false);
+    expect(screen.getByTestId('sync-status').textContent).toContain('Never');
+    fireEvent.change(screen.getByTestId('sync-url'), { target: { value: 'https://pulse.example.com' } });
+    fireEvent.change(screen.getByTestId('sync-key'), { target: { value: 'k-123' } });
+    fireEvent.click(enabled);
+    await act(async () => fireEvent.click(screen.getByTestId('sync-save')));
+    expect(services.requestedOrigins).toEqual([['https://pulse.example.com/*']]);
+    await waitFor(async () =>
+      expect((await getSettings(services.db)).sync).toEqual({
+        enabled: true,
+        url: 'https://pulse.example.com',
+        apiKey: 'k-123',
+      }),
+    );
+    expect((screen.getByTestId('sync-key') as HTMLInputElement).value).toBe('');
+  });
+
+  it.each([
+    ['http://127.0.0.1:8787', []],
+    ['https://pulse.example.com/base', ['https://pulse.example.com/*']],
+    ['not a url', []],
+  ])('needs host permission %s -> %j for sync', (url, origins) => {
+    expect(syncOriginsFor(url)).toEqual(origins);
+  });
+});
