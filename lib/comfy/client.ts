@@ -305,9 +305,13 @@ export class ComfyClient {
       const job = event.promptId ? this.state.jobs[event.promptId] : this.runningJob();
       this.emit('preview', { event, job });
     }
-    // An empty queue while we track live jobs: their end may not have reached this socket.
-    if (event.type === 'status' && event.queueRemaining === 0 && activeJobs(this.state).length > 0) {
-      void this.reconcileNow();
+    if (event.type === 'status') {
+      const active = activeJobs(this.state).length;
+      // An empty queue while we track live jobs: their end may not have reached this socket. More
+      // queued than we know of: someone else queued, and `status` is all this socket will hear of it.
+      if ((event.queueRemaining === 0 && active > 0) || (this.discover && event.queueRemaining > active)) {
+        void this.reconcileNow();
+      }
     }
   }
 

@@ -231,4 +231,25 @@ describe('ComfyClient', () => {
     expect(client.connectionState).toBe('connected');
     client.close();
   });
+
+  it('with discover, a status broadcast announcing more jobs than known reconciles and finds them', async () => {
+    const client = new ComfyClient({
+      url: 'http://comfy.test',
+      clientId: 'ext-client',
+      WebSocket: ws.WebSocket,
+      fetch: fakeFetch,
+      clock,
+      discover: true,
+    });
+    ws.last().open();
+    await settle();
+    expect(client.getJobs()).toEqual({});
+    model.running = [B];
+    model.pending = [A];
+    ws.last().receive({ type: 'status', data: { status: { exec_info: { queue_remaining: 2 } } } });
+    await settle();
+    expect(client.getJob(B)).toMatchObject({ status: 'running', own: false });
+    expect(client.getJob(A)).toMatchObject({ status: 'pending', own: false });
+    client.close();
+  });
 });
