@@ -144,9 +144,9 @@ export function torchRepr(batch: ImageBatch): string {
 let previewPool: Buffer[] | null = null;
 
 /**
- * JPEG frames recorded from the real PeerSteps (64x64). The first eight are, in order, what an
- * 8-step run sent, so an 8-step prompt previews byte-for-byte like the real server; longer runs cycle,
- * and consecutive frames always differ.
+ * JPEG frames recorded from the real PeerSteps (64x64), in file order: 01-08 are an 8-step run, 09-11 a
+ * 3-step run, 12-20 steps 1-3 and 7-12 of a 12-step run (the real frame depends on step/steps only, not
+ * on the seed). Those runs are reproduced byte for byte; other steps cycle through the pool.
  */
 export function previewFrames(): Buffer[] {
   if (!previewPool) {
@@ -159,7 +159,17 @@ export function previewFrames(): Buffer[] {
   return previewPool;
 }
 
-export function previewFor(step: number): Buffer {
+/** Pool indices of the recorded frames, per total step count (null: not recorded). */
+const RECORDED: Record<number, (number | null)[]> = {
+  8: [0, 1, 2, 3, 4, 5, 6, 7],
+  3: [8, 9, 10],
+  12: [11, 12, 13, null, null, null, 14, 15, 16, 17, 18, 19],
+};
+
+/** The preview PeerSteps sends after `step` of `steps`; consecutive steps never share a frame. */
+export function previewFor(step: number, steps = 8): Buffer {
   const pool = previewFrames();
+  const recorded = RECORDED[steps]?.[step - 1];
+  if (recorded !== undefined && recorded !== null) return pool[recorded]!;
   return pool[(step - 1) % pool.length]!;
 }

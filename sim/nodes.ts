@@ -224,7 +224,7 @@ export const NODES: Record<string, NodeDef> = {
       const steps = i.steps as number;
       for (let step = 1; step <= steps; step++) {
         await ctx.sleep(i.delay_ms as number);
-        ctx.progress(step, steps, previewFor(step));
+        ctx.progress(step, steps, previewFor(step, steps));
       }
       // A gradient (x -> red, y -> green, seed -> blue) blended half-and-half with the input image.
       const w = i.width as number;

@@ -108,12 +108,21 @@ describe('encodePng', () => {
 });
 
 describe('previews', () => {
-  it('uses the real 8-step frames in order and never repeats a frame on consecutive steps', () => {
-    const ok = loadTrace('ok').filter((l) => l.kind === 'binary');
-    ok.forEach((l, i) => {
-      expect(previewFor(i + 1).equals(Buffer.from(l.head_b64 as string, 'base64').subarray(8))).toBe(true);
+  it.each([
+    ['ok', 8],
+    ['fail', 3],
+  ])('sends the frames of the real %s run (%i steps) byte for byte', (trace, steps) => {
+    const frames = loadTrace(trace).filter((l) => l.kind === 'binary');
+    expect(frames).toHaveLength(steps);
+    frames.forEach((l, i) => {
+      expect(previewFor(i + 1, steps).equals(Buffer.from(l.head_b64 as string, 'base64').subarray(8))).toBe(
+        true,
+      );
     });
-    for (let s = 1; s < 60; s++) expect(previewFor(s).equals(previewFor(s + 1))).toBe(false);
+  });
+
+  it.each([5, 12, 60])('never repeats a frame on consecutive steps of a %i-step run', (steps) => {
+    for (let s = 1; s < steps; s++) expect(previewFor(s, steps).equals(previewFor(s + 1, steps))).toBe(false);
   });
 });
 
