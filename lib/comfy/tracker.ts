@@ -146,43 +146,67 @@ const UNSAFE_KEY = '__proto__';
 
 const clamp01 = (x: number) => (x > 0 ? Math.min(x, 1) : 0); // NaN -> 0
 
-/** What one node adds to its job's progress: 1 once done, value/max while running. */
-function nodeWeight(n: NodeRun): number {
-  if (n.state === 'finished' || n.state === 'cached') return 1;
-  if (n.state === 'running' && n.max !== undefined && n.value !== undefined && n.max > 0)
-    return clamp01(n.value / n.max);
-  return 0;
+const isDone = (n: NodeRun | undefined) =>
+  n !== undefined && (n.state === 'finished' || n.state === 'cached');
+const isRunning = (n: NodeRun | undefined) => n !== undefined && n.state === 'running';
+
+/** How far a running node is: value/max, 0 when unknown. */
+function fraction(n: NodeRun | undefined): number {
+  if (n === undefined || n.max === undefined || n.value === undefined || !(n.max > 0)) return 0;
+  return clamp01(n.value / n.max);
 }
 
+/**
+ * The counts progress needs. Exact integers plus the list of running nodes, so progress is computed
+ * afresh from the fractions of those few nodes and never accumulates floating-point drift.
+ */
 interface NodeTally {
-  seen: number;
-  done: number;
+  readonly seen: number;
+  readonly done: number;
+  readonly running: readonly NodeId[];
 }
 
-// One-entry memos: ticks arrive for the running job, whose node map is the one the previous step
+// One-entry memo: ticks arrive for the running job, whose node map is the one the previous step
 // produced, so its tally is at hand without rescanning (enumerating integer-like keys costs ~100 ns
-// each) or a WeakMap write per step (about 1 µs with its GC cost). Maps are never mutated once
-// committed, so a memo keyed by identity is never stale.
+// each) or a WeakMap write per step (about 1 µs with its GC cost). Maps and tallies are never mutated
+// once made, so a memo keyed by identity is never stale.
 let memoNodes: Record<NodeId, NodeRun> | null = null;
-let memoTally: NodeTally = { seen: 0, done: 0 };
+let memoTally: NodeTally = { seen: 0, done: 0, running: [] };
 let memoKeysOf: object | null = null;
 let memoKeyCount = 0;
 
 function tallyOf(nodes: Record<NodeId, NodeRun>): NodeTally {
   if (nodes === memoNodes) return memoTally;
-  const t = { seen: 0, done: 0 };
+  let seen = 0;
+  let done = 0;
+  const running: NodeId[] = [];
   for (const id in nodes) {
-    t.seen++;
-    t.done += nodeWeight(nodes[id]!);
+    seen++;
+    const n = nodes[id];
+    if (isDone(n)) done++;
+    else if (isRunning(n)) running.push(id);
   }
-  memoNodes = nodes;
-  memoTally = t;
+  const t = { seen, done, running };
+  rememberTally(nodes, t);
   return t;
 }
 
 function rememberTally(nodes: Record<NodeId, NodeRun>, t: NodeTally): void {
   memoNodes = nodes;
   memoTally = t;
+}
+
+/** The tally after replacing `prev` by `next` (same node id). */
+function retally(t: NodeTally, prev: NodeRun | undefined, next: NodeRun): NodeTally {
+  const wasRunning = isRunning(prev);
+  const nowRunning = isRunning(next);
+  let running = t.running;
+  if (wasRunning !== nowRunning) {
+    running = nowRunning ? [...running, next.nodeId] : running.filter((id) => id !== next.nodeId);
+  }
+  const done = t.done + (isDone(next) ? 1 : 0) - (isDone(prev) ? 1 : 0);
+  const seen = t.seen + (prev === undefined ? 1 : 0);
+  return seen === t.seen && done === t.done && running === t.running ? t : { seen, done, running };
 }
 
 function keyCount(o: object): number {
@@ -193,6 +217,9 @@ function keyCount(o: object): number {
   return memoKeyCount;
 }
 
+/** Progress is reported to 1e-12; finer digits would only expose summation order. */
+const PROGRESS_STEP = 1e12;
+
 /**
  * Overall progress in [0, 1]: finished and cached nodes count 1, the running nodes count value/max,
  * over the number of nodes in the prompt when known (else the nodes seen so far). A success is 1.
@@ -202,7 +229,10 @@ export function jobProgress(job: JobState): number {
   if (job.status === 'success') return 1;
   const t = tallyOf(job.nodes);
   const total = Math.max(t.seen, keyCount(job.classTypes));
-  return total === 0 ? 0 : clamp01(t.done / total);
+  if (total === 0) return 0;
+  let sum = t.done;
+  for (const id of t.running) sum += fraction(job.nodes[id]);
+  return Math.round(clamp01(sum / total) * PROGRESS_STEP) / PROGRESS_STEP;
 }
 
 /**
@@ -255,12 +285,10 @@ class JobDraft {
     if (cur && sameRun(cur, run)) return;
     const job = this.own();
     if (!this.tally) {
-      const base = tallyOf(job.nodes);
-      this.tally = { seen: base.seen, done: base.done };
+      this.tally = tallyOf(job.nodes);
       job.nodes = { ...job.nodes };
     }
-    this.tally.seen += cur ? 0 : 1;
-    this.tally.done += nodeWeight(run) - (cur ? nodeWeight(cur) : 0);
+    this.tally = retally(this.tally, cur, run);
     job.nodes[run.nodeId] = run;
     rememberTally(job.nodes, this.tally);
   }
@@ -555,9 +583,7 @@ function progressTick(
   node.max = e.max;
   const nodes = { ...job.nodes };
   nodes[e.node] = node;
-  const base = tallyOf(job.nodes);
-  const tally = { seen: base.seen, done: base.done + nodeWeight(node) - nodeWeight(n) };
-  rememberTally(nodes, tally);
+  rememberTally(nodes, tallyOf(job.nodes)); // a running node stays running: same counts
   const next = cloneJob(job);
   next.nodes = nodes;
   next.currentNode = currentNode;
