@@ -23,7 +23,8 @@ const EXTENSION_PAGES_CSP = [
   "frame-ancestors 'none'",
   "img-src 'self' blob: data: http: https:",
   "media-src 'self' blob: http: https:",
-  "connect-src 'self' http: https: ws: wss:",
+  // data:/blob: for chrome.notifications, which fetches its images (the thumbnail is a data: URL)
+  "connect-src 'self' data: blob: http: https: ws: wss:",
   "style-src 'self' 'unsafe-inline'",
 ].join('; ');
 

@@ -154,3 +154,40 @@ describe('announcing finished jobs exactly once', () => {
     expect((await db.jobs.get('s:p'))?.notifiedAt).toBe(100_000);
   });
 });
+
+describe('a thumbnail the browser cannot load', () => {
+  it('falls back to a basic notification instead of losing it', async () => {
+    const db = freshDb('notify');
+    await db.jobs.put(makeJob('s', 'p', 'success', 99_000));
+    await db.blobs.put({
+      key: 's:p:thumb',
+      jobKey: 's:p',
+      kind: 'thumb',
+      mime: 'image/png',
+      data: new Blob([new Uint8Array([1])], { type: 'image/png' }),
+      size: 1,
+      createdAt: 1,
+    });
+    const created: NotificationContent[] = [];
+    const ok = await announceJob(
+      {
+        db,
+        t,
+        iconUrl: 'i.png',
+        now: () => 100_000,
+        settings: () => getSettings(db),
+        notifications: {
+          create: async (_id, o) => {
+            if (o.type === 'image') throw new Error('Unable to download all specified images.');
+            created.push(o);
+          },
+        },
+      },
+      's:p',
+    );
+    expect(ok).toBe(true);
+    expect(created).toHaveLength(1);
+    expect(created[0]).not.toHaveProperty('imageUrl');
+    expect(created[0]!.type).toBe('basic');
+  });
+});

@@ -179,7 +179,14 @@ export async function announceJob(deps: AnnounceDeps, jobKey: string): Promise<b
       ...(thumb ? { thumbDataUrl: await blobToDataUrl(thumb.data) } : {}),
     });
     if (content) {
-      await deps.notifications.create(jobNotificationId(jobKey), content);
+      try {
+        await deps.notifications.create(jobNotificationId(jobKey), content);
+      } catch (e) {
+        if (content.type !== 'image') throw e;
+        // an image the browser cannot decode must not cost the notification itself
+        const { imageUrl: _img, ...basic } = content;
+        await deps.notifications.create(jobNotificationId(jobKey), { ...basic, type: 'basic' });
+      }
       shown = true;
     }
   }

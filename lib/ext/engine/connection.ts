@@ -14,7 +14,7 @@
 
 import { FrameDecoder } from '../../comfy/decode';
 import type { ComfyError } from '../../comfy/errors';
-import { type ComfyHttp, createComfyHttp } from '../../comfy/http';
+import { type ComfyHttp, createComfyHttp, type QueueItem } from '../../comfy/http';
 import { outputFiles } from '../../comfy/messages';
 import { reconcile } from '../../comfy/reconcile';
 import { ComfySocket, type HandshakeVerdict } from '../../comfy/socket';
@@ -89,6 +89,22 @@ const ROUTED_ONLY: ReadonlySet<string> = new Set([
   'execution_error',
 ]);
 
+function withTimeout<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(() => reject(new Error('timeout')), ms);
+    p.then(
+      (v) => {
+        clock.clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clock.clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
 export interface ServerActivity {
   running: number;
   pending: number;
@@ -110,6 +126,8 @@ export class ServerConnection {
   private lastError: ComfyError | null = null;
   private stopped = false;
   private connState: ConnectionState = 'offline';
+  /** Frames held (in order) while a newly seen own prompt is being adopted. */
+  private held: ComfyEvent[] | null = null;
 
   constructor(
     readonly server: ServerRecord,
@@ -176,6 +194,7 @@ export class ServerConnection {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.held = null;
     this.deps.clock.clearTimeout(this.pollTimer);
     this.socket.close();
     await this.writer.close();
@@ -206,17 +225,57 @@ export class ServerConnection {
 
   private onFrame(data: unknown): void {
     const ev = this.decoder.decode(data as string | ArrayBuffer);
-    if (!ev) return;
+    if (ev) this.onEvent(ev);
+  }
+
+  private onEvent(ev: ComfyEvent): void {
+    if (this.held) {
+      this.held.push(ev);
+      return;
+    }
     // These are routed only to the socket whose clientId queued the prompt (protocol §1.2): a prompt we
-    // first hear of through one was queued with our id, by us or by a script using it.
+    // first hear of through one was queued with our id, by us or by a script using it. Its graph (node
+    // count and class types, which progress and the UI need) is on the server's queue: fetch it before
+    // applying this and later frames, so the job never shows progress computed over a partial graph.
     if (ROUTED_ONLY.has(ev.type) && 'promptId' in ev && ev.promptId && !this.state.jobs[ev.promptId]) {
-      this.apply({ type: 'local:queued', promptId: ev.promptId, own: true, clientId: this.server.clientId });
+      this.held = [ev];
+      void this.adopt(ev.promptId);
+      return;
     }
     if (ev.type === 'preview') this.onPreview(ev);
     if (ev.type === 'progress' || ev.type === 'progress_state' || ev.type === 'executing')
       this.socket.noteProgress();
     this.apply(ev);
     if (ev.type === 'status') this.onQueueLength(ev.queueRemaining);
+  }
+
+  /** Starts tracking a prompt queued with our clientId, with its graph when the queue still has it. */
+  private async adopt(promptId: string): Promise<void> {
+    let item: QueueItem | undefined;
+    try {
+      const q = await withTimeout(this.http.queue(), 2000, this.deps.clock);
+      item = [...q.running, ...q.pending].find((i) => i.promptId === promptId);
+    } catch {
+      // adopt without the graph; reconciliation fills it in later if it can
+    }
+    this.apply({
+      type: 'local:queued',
+      promptId,
+      own: true,
+      clientId: this.server.clientId,
+      ...(item ? { number: item.number } : {}),
+      ...(item?.prompt ? { prompt: item.prompt } : {}),
+    });
+    const held = this.held ?? [];
+    this.held = null;
+    for (let i = 0; i < held.length; i++) {
+      if (this.held) {
+        // a frame of yet another new prompt started a new hold: keep the order
+        (this.held as ComfyEvent[]).push(...held.slice(i));
+        return;
+      }
+      this.onEvent(held[i]!);
+    }
   }
 
   /**

@@ -180,4 +180,18 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
     expect(transactions).toBeLessThanOrEqual(bound);
     expect(transactions).toBeLessThan(ticks / 2);
   });
+
+  it('adopts a prompt queued with its clientId by a script: graph known first, progress never goes back', async () => {
+    h = await startHarness(sim.url);
+    await connected(h);
+    const id = await otherClientSubmits(stepsWorkflow(20, 100), h.clientId);
+    const done = await h.waitForJob((j) => j.promptId === id && j.active === 0, 15_000, 'adopted job end');
+    expect(done).toMatchObject({ status: 'success', own: true });
+    expect(Object.values(done.classTypes).sort()).toEqual(['EmptyImage', 'PeerSteps', 'SaveImage']);
+    const seen = h.live.flatMap((m) => (m.kind === 'job' && m.job.promptId === id ? [m.job] : []));
+    expect(seen.every((j) => Object.keys(j.classTypes).length === 3)).toBe(true);
+    const progress = seen.map((j) => j.progress);
+    expect(progress.filter((p, i) => i > 0 && p < progress[i - 1]!)).toEqual([]);
+    expect(new Set(progress).size).toBeGreaterThan(5);
+  });
 });
