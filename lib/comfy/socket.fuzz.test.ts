@@ -2,14 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ComfySocket } from './socket';
 import { FakeClock } from './testing/fake-clock';
-import {
-  CLOSED,
-  CLOSING,
-  CONNECTING,
-  type FakeWebSocket,
-  fakeWebSocketServer,
-  OPEN,
-} from './testing/fake-websocket';
+import { CLOSING, CONNECTING, type FakeWebSocket, fakeWebSocketServer, OPEN } from './testing/fake-websocket';
 
 type Action =
   | { kind: 'open' | 'drop' | 'fail' | 'finishClose' | 'message'; pick: number }
