@@ -119,6 +119,7 @@ export class ComfyClient {
   private lastHttpRedialAt = Number.NEGATIVE_INFINITY;
   private reconciling: Promise<void> | undefined;
   private reconcileAgain = false;
+  private lastReconcileError: ComfyError['kind'] | undefined;
   private reconcileTimer: unknown;
   private closed = false;
 
@@ -269,10 +270,15 @@ export class ComfyClient {
             clientId: this.clientId,
           });
           if (this.closed) return;
+          this.lastReconcileError = undefined;
           for (const e of events) this.apply(e);
         } catch (e) {
-          // Unreachable is already visible as the connection state; other failures are worth showing.
-          if (isComfyError(e) && e.kind !== 'unreachable') this.emit('error', e);
+          // Unreachable is already visible as the connection state; other failures are worth showing,
+          // once per kind rather than on every periodic pass.
+          if (isComfyError(e) && e.kind !== 'unreachable' && e.kind !== this.lastReconcileError) {
+            this.emit('error', e);
+          }
+          this.lastReconcileError = isComfyError(e) ? e.kind : undefined;
         }
       } while (this.reconcileAgain && !this.closed);
     })().finally(() => {
