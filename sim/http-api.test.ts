@@ -198,3 +198,11 @@ describe('informational endpoints', () => {
     expect(JSON.parse((await get('/object_info/Nope')).text)).toEqual({});
   });
 });
+
+describe('methods', () => {
+  it('does not add HEAD to GET routes (aiohttp RouteTableDef registers GET only)', async () => {
+    const r = await httpJson(sim.url, 'HEAD', '/queue');
+    expect(r.status).toBe(405);
+    expect(r.headers.allow).toBe('GET');
+  });
+});

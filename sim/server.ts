@@ -594,7 +594,7 @@ class SimServer {
       for (const route of this.routes()) {
         const m = route.pattern.exec(p);
         if (!m) continue;
-        if (route.method !== method && !(method === 'HEAD' && route.method === 'GET')) {
+        if (route.method !== method) {
           allowed.add(route.method);
           continue;
         }
