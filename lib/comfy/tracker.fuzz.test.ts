@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from './decode';
 import { toComfyEvent, toComfyEventViaSchemas } from './messages';
 import { frameData, loadTraceLines, TRACE_NAMES, tracePromptId } from './testing/traces';
-import { assertValidTrackerState } from './testing/tracker-invariants';
+import { assertValidTrackerState, JOB_STATUSES } from './testing/tracker-invariants';
 import { initialTrackerState, reduceTracker, reduceTrackerReference, type TrackerState } from './tracker';
 import type { JobStatus, TrackerEvent } from './types';
 
@@ -135,15 +135,7 @@ const anyFrame: fc.Arbitrary<string | ArrayBuffer> = fc.oneof(
 );
 
 const promptId = fc.constantFrom(...promptIds, 'other', '__proto__');
-const statusArb = fc.constantFrom<JobStatus>(
-  'pending',
-  'running',
-  'success',
-  'error',
-  'interrupted',
-  'cancelled',
-  'lost',
-);
+const statusArb = fc.constantFrom<JobStatus>(...JOB_STATUSES);
 const localEvent: fc.Arbitrary<TrackerEvent> = fc.oneof(
   fc.record({
     type: fc.constant('local:queued' as const),

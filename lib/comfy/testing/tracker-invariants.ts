@@ -5,15 +5,17 @@
 import type { TrackerState } from '../tracker';
 import { isTerminal, type JobStatus } from '../types';
 
-const STATUSES: readonly JobStatus[] = [
-  'pending',
-  'running',
-  'success',
-  'error',
-  'interrupted',
-  'cancelled',
-  'lost',
-];
+/** Every JobStatus; the record makes the compiler flag a status added to the type but not here. */
+const STATUS_SET = {
+  pending: true,
+  running: true,
+  success: true,
+  error: true,
+  interrupted: true,
+  cancelled: true,
+  lost: true,
+} satisfies Record<JobStatus, true>;
+export const JOB_STATUSES = Object.keys(STATUS_SET) as JobStatus[];
 const NODE_STATES = ['running', 'finished', 'cached', 'error'];
 
 function fail(msg: string): never {
@@ -35,7 +37,7 @@ export function assertValidTrackerState(state: TrackerState, prev?: TrackerState
     const j = state.jobs[id]!;
     const where = `job ${JSON.stringify(id)}`;
     if (j.promptId !== id) fail(`${where}: promptId ${j.promptId} under another key`);
-    if (!STATUSES.includes(j.status)) fail(`${where}: status ${j.status}`);
+    if (!JOB_STATUSES.includes(j.status)) fail(`${where}: status ${j.status}`);
     if (!(Number.isFinite(j.progress) && j.progress >= 0 && j.progress <= 1))
       fail(`${where}: progress ${j.progress}`);
     if (j.status === 'success' && j.progress !== 1) fail(`${where}: success with progress ${j.progress}`);
