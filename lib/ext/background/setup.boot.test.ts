@@ -1,0 +1,184 @@
+import 'fake-indexeddb/auto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Translate } from '../i18n';
+import type { MessageSender } from '../messaging';
+import { loadTranslator } from '../testing/i18n';
+import { freshDb, makeJob } from '../testing/records';
+import type { HeaderRule } from './dnr';
+import { ensureOffscreen } from './offscreen';
+import { type BackgroundApis, type EngineLink, setupBackground } from './setup';
+
+let t: Translate;
+beforeAll(async () => {
+  t = await loadTranslator('en');
+});
+
+type Listener = (m: unknown, s: MessageSender, r: (x: unknown) => void) => true | undefined;
+
+function fakeWorld() {
+  const calls: string[] = [];
+  const rules: HeaderRule[] = [];
+  const listeners: Listener[] = [];
+  const clicked: ((id: string) => void)[] = [];
+  const notifications: unknown[] = [];
+  const badge: Record<string, string> = {};
+  const tabs: string[] = [];
+  let sidePanelFails = false;
+  const apis = {
+    runtime: {
+      id: 'extid',
+      getURL: (p: string) => `chrome-extension://extid/${p}`,
+      sendMessage: async () => undefined,
+      onMessage: { addListener: (cb: Listener) => listeners.push(cb) },
+      onInstalled: { addListener: () => undefined },
+      onStartup: { addListener: () => undefined },
+    },
+    alarms: { create: () => undefined, onAlarm: { addListener: () => undefined } },
+    notifications: {
+      create: async (_id: string, o: unknown) => {
+        notifications.push(o);
+      },
+      onClicked: { addListener: (cb: (id: string) => void) => clicked.push(cb) },
+    },
+    action: {
+      setBadgeText: (d: { text: string }) => {
+        badge.text = d.text;
+      },
+      setBadgeBackgroundColor: (d: { color: string }) => {
+        badge.color = d.color;
+      },
+      setTitle: (d: { title: string }) => {
+        badge.title = d.title;
+      },
+    },
+    declarativeNetRequest: {
+      getSessionRules: async () => rules.map((r) => ({ id: r.id })),
+      updateSessionRules: async (o: { removeRuleIds?: number[]; addRules?: HeaderRule[] }) => {
+        calls.push('dnr');
+        rules.splice(
+          0,
+          rules.length,
+          ...rules.filter((r) => !o.removeRuleIds?.includes(r.id)),
+          ...(o.addRules ?? []),
+        );
+      },
+    },
+    sidePanel: {
+      open: async () => {
+        if (sidePanelFails)
+          throw new Error('`sidePanel.open()` may only be called in response to a user gesture.');
+        calls.push('sidePanel.open');
+      },
+      setOptions: async (o: { path?: string }) => {
+        calls.push(`sidePanel.path=${o.path}`);
+      },
+    },
+    tabs: {
+      create: async (o: { url: string }) => {
+        tabs.push(o.url);
+      },
+    },
+  } satisfies BackgroundApis;
+  const engine: EngineLink = {
+    ensure: async () => {
+      calls.push('engine.ensure');
+    },
+    call: async (type) => {
+      calls.push(type);
+      return { ok: true } as never;
+    },
+  };
+  const send = (type: string, payload: unknown, sender: MessageSender = {}) =>
+    new Promise((resolve) => {
+      const answered = listeners.map((l) => l({ type, payload }, sender, resolve));
+      if (!answered.some(Boolean)) resolve('unhandled');
+    });
+  return {
+    apis,
+    engine,
+    calls,
+    rules,
+    notifications,
+    badge,
+    tabs,
+    send,
+    click: (id: string) => clicked.forEach((c) => c(id)),
+    failSidePanel: () => {
+      sidePanelFails = true;
+    },
+  };
+}
+
+describe('service worker setup', () => {
+  it('on start creates the default server, then its Origin rule, and only then the engine', async () => {
+    const w = fakeWorld();
+    const db = freshDb('bg');
+    const { boot } = setupBackground({ db, apis: w.apis, engine: w.engine, t, now: () => 1 });
+    await boot();
+    expect(await db.servers.count()).toBe(1);
+    expect(w.rules.map((r) => r.action.requestHeaders[0]?.value)).toEqual(['http://127.0.0.1:8188']);
+    expect(w.rules[0]!.condition.initiatorDomains).toEqual(['extid']);
+    expect(w.calls.indexOf('dnr')).toBeLessThan(w.calls.indexOf('engine.ensure'));
+  });
+
+  it('saves a server, rebuilds the rules and reloads the engine; ignores engine: messages', async () => {
+    const w = fakeWorld();
+    const db = freshDb('bg');
+    const { boot } = setupBackground({ db, apis: w.apis, engine: w.engine, t, now: () => 1 });
+    await boot();
+    const r = (await w.send('bg:saveServer', { name: 'LAN', url: 'http://192.168.1.9:8188' })) as {
+      ok: boolean;
+    };
+    expect(r.ok).toBe(true);
+    expect(w.rules.map((x) => x.condition.requestDomains[0]).sort()).toEqual(['127.0.0.1', '192.168.1.9']);
+    expect(w.calls).toContain('engine:reload');
+    expect(await w.send('engine:cancelJob', { serverId: 'x', promptId: 'y' })).toBe('unhandled');
+  });
+
+  it('shows activity on the badge', async () => {
+    const w = fakeWorld();
+    setupBackground({ db: freshDb('bg'), apis: w.apis, engine: w.engine, t, now: () => 1 });
+    await w.send('bg:activity', { running: 1, pending: 0, singleProgress: 0.5 });
+    expect(w.badge).toMatchObject({ text: '50%', title: 'ComfyPulse: 1 running, 0 waiting' });
+  });
+
+  it('announces a finished job once, and a click opens it in the side panel (or a tab when refused)', async () => {
+    const w = fakeWorld();
+    const db = freshDb('bg');
+    setupBackground({ db, apis: w.apis, engine: w.engine, t, now: () => 100 });
+    await db.jobs.put(makeJob('local', 'p1', 'error', 50, { error: { message: 'boom', traceback: [] } }));
+    expect(await w.send('bg:jobFinished', { jobKey: 'local:p1' })).toEqual({ ok: true });
+    expect(await w.send('bg:jobFinished', { jobKey: 'local:p1' })).toEqual({ ok: false });
+    expect(w.notifications).toHaveLength(1);
+    w.click('job:local:p1');
+    await expect.poll(() => w.calls).toContain('sidePanel.open');
+    expect(w.calls).toContain('sidePanel.path=sidepanel.html#job=local%3Ap1');
+    w.failSidePanel();
+    w.click('job:local:p1');
+    await expect.poll(() => w.tabs).toEqual(['chrome-extension://extid/sidepanel.html#job=local%3Ap1']);
+  });
+});
+
+describe('offscreen document', () => {
+  it('is created once when several callers race, and an "only one" error counts as success', async () => {
+    let created = 0;
+    let exists = false;
+    const offscreen = {
+      createDocument: async () => {
+        created++;
+        await new Promise((r) => setTimeout(r, 10));
+        if (exists) throw new Error('Only a single offscreen document may be created.');
+        exists = true;
+      },
+    };
+    const runtime = { getContexts: async () => (exists ? [{}] : []) };
+    await Promise.all([1, 2, 3].map(() => ensureOffscreen(offscreen, runtime, 'u')));
+    expect(created).toBe(1);
+    exists = false;
+    const racing = {
+      createDocument: async () =>
+        Promise.reject(new Error('Only a single offscreen document may be created.')),
+    };
+    await expect(ensureOffscreen(racing, runtime, 'u')).resolves.toBe(true);
+  });
+});
