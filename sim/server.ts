@@ -612,7 +612,7 @@ class SimServer {
         }
       }
     }
-    return allowed.size > 0 ? methodNotAllowed([...allowed]) : notFound();
+    return allowed.size > 0 ? methodNotAllowed([...allowed].sort()) : notFound();
   }
 
   private index(): SimResponse {
