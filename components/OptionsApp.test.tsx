@@ -24,11 +24,29 @@ const saved = (s: ServerInput) => ({
   },
 });
 
+const idleSync = {
+  enabled: false,
+  pending: 0,
+  lastSyncAt: null,
+  lastError: null,
+  dropped: 0,
+  nextAttemptAt: null,
+};
+
 function setup(opts: { grant?: boolean; respond?: Responder } = {}) {
-  return makeServices({
+  const services = makeServices({
     grant: opts.grant ?? true,
-    respond: { 'bg:saveServer': saved, 'bg:removeServer': () => ({ ok: true }), ...opts.respond },
+    respond: {
+      'bg:saveServer': saved,
+      'bg:removeServer': () => ({ ok: true }),
+      'bg:syncStatus': () => idleSync,
+      'bg:reloadEngine': () => ({ ok: true }),
+      ...opts.respond,
+    },
   });
+  // The options page polls the sync status; the assertions are about what the user's actions sent.
+  const actions = () => services.sent.filter((m) => m.type !== 'bg:syncStatus');
+  return Object.assign(services, { actions });
 }
 
 async function fill(form: HTMLElement, url: string, token?: string) {
@@ -47,7 +65,7 @@ describe('options: servers', () => {
     expect((within(form).getByTestId('server-token') as HTMLInputElement).type).toBe('password');
     await fill(form, 'http://localhost:8000/', 'tok');
     expect(services.requestedOrigins).toEqual([[]]);
-    expect(services.sent).toEqual([
+    expect(services.actions()).toEqual([
       {
         type: 'bg:saveServer',
         payload: {
@@ -67,7 +85,7 @@ describe('options: servers', () => {
     renderWith(services, <OptionsApp />);
     await fill(await screen.findByTestId('server-form'), 'http://192.168.1.20:8188');
     expect(services.requestedOrigins).toEqual([['http://192.168.1.20/*', 'ws://192.168.1.20/*']]);
-    expect(services.sent.map((m) => m.type)).toEqual(['bg:saveServer']);
+    expect(services.actions().map((m) => m.type)).toEqual(['bg:saveServer']);
   });
 
   it('saves nothing when the permission is refused, and says why', async () => {
@@ -76,7 +94,7 @@ describe('options: servers', () => {
     const form = await screen.findByTestId('server-form');
     await fill(form, 'https://comfy.example.com');
     expect(services.requestedOrigins).toEqual([['https://comfy.example.com/*', 'wss://comfy.example.com/*']]);
-    expect(services.sent).toEqual([]);
+    expect(services.actions()).toEqual([]);
     expect(within(form).getByTestId('server-save-status').textContent).toMatch(/did not grant/);
   });
 
@@ -86,7 +104,7 @@ describe('options: servers', () => {
     const form = await screen.findByTestId('server-form');
     await fill(form, 'ftp://nope');
     expect(services.requestedOrigins).toEqual([]);
-    expect(services.sent).toEqual([]);
+    expect(services.actions()).toEqual([]);
     expect(within(form).getByTestId('server-save-status').textContent).toContain('ftp://nope');
   });
 
@@ -105,7 +123,7 @@ describe('options: servers', () => {
     expect((within(form).getByTestId('server-token') as HTMLInputElement).value).toBe('');
     expect(form.textContent).not.toContain('secret');
     await fill(form, 'http://127.0.0.1:8189');
-    expect(services.sent[0]!.payload).toEqual({
+    expect(services.actions()[0]!.payload).toEqual({
       id: 's1',
       name: 'Mine',
       url: 'http://127.0.0.1:8189',
@@ -114,7 +132,7 @@ describe('options: servers', () => {
     });
     expect(within(form).getByTestId('server-save-status').textContent).toBe('duplicate server');
     await act(async () => fireEvent.click(within(form).getByTestId('server-remove')));
-    expect(services.sent[1]).toEqual({ type: 'bg:removeServer', payload: { id: 's1' } });
+    expect(services.actions()[1]).toEqual({ type: 'bg:removeServer', payload: { id: 's1' } });
   });
 
   it('runs the connection doctor, shows the finding and its fix as text, and offers to test again', async () => {
@@ -132,7 +150,7 @@ describe('options: servers', () => {
     const run = await screen.findByTestId('doctor-run');
     expect(run.textContent).toBe('Check the connection');
     await act(async () => fireEvent.click(run));
-    expect(services.sent.at(-1)).toEqual({ type: 'bg:runDoctor', payload: { serverId: 's1' } });
+    expect(services.actions().at(-1)).toEqual({ type: 'bg:runDoctor', payload: { serverId: 's1' } });
     const result = screen.getByTestId('doctor-result');
     expect(result.getAttribute('data-finding')).toBe('origin-rejected');
     expect(result.textContent).toContain('--enable-cors-header <b>x</b>');
@@ -153,6 +171,7 @@ describe('options: preferences and sync', () => {
       const s = await getSettings(services.db);
       expect([s.notifications.onQueueEmpty, s.previews.enabled]).toEqual([true, false]);
     });
+    expect(services.actions().filter((m) => m.type === 'bg:reloadEngine')).toHaveLength(2);
     // past the schema's limit (the input's own min/max are only a hint): refused, nothing written
     fireEvent.change(screen.getByTestId('setting-retention-days'), { target: { value: '99999' } });
     fireEvent.change(screen.getByTestId('setting-retention-jobs'), { target: { value: '250' } });
@@ -185,6 +204,28 @@ describe('options: preferences and sync', () => {
       }),
     );
     expect((screen.getByTestId('sync-key') as HTMLInputElement).value).toBe('');
+  });
+
+  it('shows the uploader status from bg:syncStatus: last sync, pending count and last error', async () => {
+    const services = setup({
+      respond: {
+        'bg:syncStatus': () => ({
+          enabled: true,
+          pending: 42,
+          lastSyncAt: Date.UTC(2026, 0, 2, 3, 4, 5),
+          lastError: 'HTTP 503 <b>down</b>',
+          dropped: 1,
+          nextAttemptAt: Date.UTC(2026, 0, 2, 3, 5, 0),
+        }),
+      },
+    });
+    renderWith(services, <OptionsApp />);
+    await waitFor(() => expect(screen.getByTestId('sync-pending').textContent).toBe('42'));
+    expect(screen.getByTestId('sync-status').getAttribute('data-enabled')).toBe('true');
+    expect(screen.getByTestId('sync-last').textContent).toMatch(/2026|26/);
+    expect(screen.getByTestId('sync-error').textContent).toBe('HTTP 503 <b>down</b>');
+    expect(screen.getByTestId('sync-next')).toBeTruthy();
+    expect(screen.getByTestId('sync-dropped').textContent).toBe('1');
   });
 
   it.each([

@@ -25,7 +25,7 @@ export function useSaveSettings(): {
   save(patch: SettingsPatch): Promise<boolean>;
   error: string | undefined;
 } {
-  const { db } = useServices();
+  const { db, send } = useServices();
   const [error, setError] = useState<string>();
   return {
     error,
@@ -33,6 +33,8 @@ export function useSaveSettings(): {
       try {
         await saveSettings(db, patch);
         setError(undefined);
+        // The service worker rebuilds its rules and the engine re-reads; a failure there is not a failed save.
+        void send('bg:reloadEngine', {}).catch(() => undefined);
         return true;
       } catch (e) {
         setError(zodMessage(e));

@@ -27,17 +27,35 @@ export function syncOriginsFor(url: string): string[] {
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
-export function SyncStatus({ status }: { status: SyncStatusView | undefined }) {
+export function SyncStatus({
+  status,
+  error,
+}: {
+  status: SyncStatusView | undefined;
+  error?: string | undefined;
+}) {
   return (
-    <dl className="stats" data-testid="sync-status">
+    <dl className="stats" data-testid="sync-status" data-enabled={status ? String(status.enabled) : ''}>
       <dt>{i18n.t('ui_sync_last')}</dt>
       <dd data-testid="sync-last">
-        {status?.lastSyncAt !== undefined ? dateTime.format(status.lastSyncAt) : i18n.t('ui_sync_never')}
+        {status?.lastSyncAt != null ? dateTime.format(status.lastSyncAt) : i18n.t('ui_sync_never')}
       </dd>
       <dt>{i18n.t('ui_sync_pending')}</dt>
       <dd data-testid="sync-pending">{status ? String(status.pending) : i18n.t('ui_unknown')}</dd>
       <dt>{i18n.t('ui_sync_error')}</dt>
-      <dd data-testid="sync-error">{status?.lastError ?? i18n.t('ui_sync_no_error')}</dd>
+      <dd data-testid="sync-error">{status?.lastError ?? error ?? i18n.t('ui_sync_no_error')}</dd>
+      {status?.nextAttemptAt != null && status.pending > 0 && (
+        <>
+          <dt>{i18n.t('ui_sync_next')}</dt>
+          <dd data-testid="sync-next">{dateTime.format(status.nextAttemptAt)}</dd>
+        </>
+      )}
+      {status !== undefined && status.dropped > 0 && (
+        <>
+          <dt>{i18n.t('ui_sync_dropped')}</dt>
+          <dd data-testid="sync-dropped">{String(status.dropped)}</dd>
+        </>
+      )}
     </dl>
   );
 }
@@ -50,7 +68,7 @@ export function SyncPanel() {
 
 function SyncForm({ initial }: { initial: { enabled: boolean; url: string; apiKey: string } }) {
   const services = useServices();
-  const status = useSyncStatus();
+  const sync = useSyncStatus();
   const { save, error } = useSaveSettings();
   const [url, setUrl] = useState(initial.url);
   const [key, setKey] = useState('');
@@ -117,7 +135,7 @@ function SyncForm({ initial }: { initial: { enabled: boolean; url: string; apiKe
           {note !== undefined && error === undefined && <FormStatus kind="info">{note}</FormStatus>}
         </div>
       </form>
-      <SyncStatus status={status} />
+      <SyncStatus status={sync.status} error={sync.error} />
     </section>
   );
 }
