@@ -233,13 +233,14 @@ export class ServerConnection {
       this.held.push(ev);
       return;
     }
-    // These are routed only to the socket whose clientId queued the prompt (protocol §1.2): a prompt we
-    // first hear of through one was queued with our id, by us or by a script using it. Its graph (node
-    // count and class types, which progress and the UI need) is on the server's queue: fetch it before
-    // applying this and later frames, so the job never shows progress computed over a partial graph.
-    if (ROUTED_ONLY.has(ev.type) && 'promptId' in ev && ev.promptId && !this.state.jobs[ev.promptId]) {
+    // A frame about a prompt we do not track yet: its graph (node count and class types, which progress
+    // and the UI need) is on the server's queue. Fetch it before applying this and later frames, so the
+    // job never shows progress computed over a partial graph. Frames routed only to our clientId
+    // (protocol §1.2) mean the prompt was queued with our id, by us or by a script using it.
+    const pid = 'promptId' in ev && typeof ev.promptId === 'string' && ev.promptId ? ev.promptId : undefined;
+    if (pid && !this.state.jobs[pid]) {
       this.held = [ev];
-      void this.adopt(ev.promptId);
+      void this.adopt(pid, ROUTED_ONLY.has(ev.type));
       return;
     }
     if (ev.type === 'preview') this.onPreview(ev);
@@ -249,20 +250,26 @@ export class ServerConnection {
     if (ev.type === 'status') this.onQueueLength(ev.queueRemaining);
   }
 
-  /** Starts tracking a prompt queued with our clientId, with its graph when the queue still has it. */
-  private async adopt(promptId: string): Promise<void> {
+  /** Starts tracking a prompt first seen on the socket, with its graph when the queue still has it. */
+  private async adopt(promptId: string, routedToUs: boolean): Promise<void> {
     let item: QueueItem | undefined;
     try {
       const q = await withTimeout(this.http.queue(), 2000, this.deps.clock);
       item = [...q.running, ...q.pending].find((i) => i.promptId === promptId);
     } catch {
-      // adopt without the graph; reconciliation fills it in later if it can
+      // adopt without the graph; reconciliation fills in what it can
     }
+    const itemClient = item?.extraData?.client_id;
+    const clientId = routedToUs
+      ? this.server.clientId
+      : typeof itemClient === 'string'
+        ? itemClient
+        : undefined;
     this.apply({
       type: 'local:queued',
       promptId,
-      own: true,
-      clientId: this.server.clientId,
+      own: clientId === this.server.clientId,
+      ...(clientId ? { clientId } : {}),
       ...(item ? { number: item.number } : {}),
       ...(item?.prompt ? { prompt: item.prompt } : {}),
     });

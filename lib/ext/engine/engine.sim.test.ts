@@ -181,12 +181,19 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
     expect(transactions).toBeLessThan(ticks / 2);
   });
 
-  it('adopts a prompt queued with its clientId by a script: graph known first, progress never goes back', async () => {
+  it.each([
+    ['with our clientId (a script using it)', true],
+    ['without a client_id (broadcast-only stream)', false],
+  ])('adopts a prompt queued %s: graph known first, progress never goes back', async (_, withOurId) => {
     h = await startHarness(sim.url);
     await connected(h);
-    const id = await otherClientSubmits(stepsWorkflow(20, 100), h.clientId);
+    const r = await sim.submit({
+      prompt: stepsWorkflow(20, 100),
+      ...(withOurId ? { client_id: h.clientId } : {}),
+    });
+    const id = (r.body as { prompt_id: string }).prompt_id;
     const done = await h.waitForJob((j) => j.promptId === id && j.active === 0, 15_000, 'adopted job end');
-    expect(done).toMatchObject({ status: 'success', own: true });
+    expect(done).toMatchObject({ status: 'success', own: withOurId });
     expect(Object.values(done.classTypes).sort()).toEqual(['EmptyImage', 'PeerSteps', 'SaveImage']);
     const seen = h.live.flatMap((m) => (m.kind === 'job' && m.job.promptId === id ? [m.job] : []));
     expect(seen.every((j) => Object.keys(j.classTypes).length === 3)).toBe(true);
