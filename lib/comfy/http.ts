@@ -130,7 +130,10 @@ export class ComfyHttp {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.token = options.token || undefined;
     this.tokenMode = options.tokenMode ?? 'both';
-    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    // Called as a plain function: an unbound `window.fetch` stored on this object and invoked as a
+    // method would throw "Illegal invocation" in browsers.
+    const injected = options.fetch;
+    this.fetchFn = injected ? (input, init) => injected(input, init) : (input, init) => fetch(input, init);
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.clock = options.clock ?? systemClock;
     this.onAnswer = options.onAnswer;
