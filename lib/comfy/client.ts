@@ -407,6 +407,17 @@ export class ComfyClient {
   }
 }
 
-function randomUuid(): string {
-  return globalThis.crypto.randomUUID();
+/**
+ * A canonical lowercase v4 UUID (2026 servers reject other prompt ids). `crypto.randomUUID` exists only
+ * in secure contexts; a page served over plain http from a LAN address has `getRandomValues` only.
+ */
+export function randomUuid(): string {
+  const c = globalThis.crypto;
+  if (typeof c?.randomUUID === 'function') return c.randomUUID();
+  const b = new Uint8Array(16);
+  c.getRandomValues(b);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

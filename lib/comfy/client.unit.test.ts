@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ComfyClient } from './client';
+import { ComfyClient, randomUuid } from './client';
 import { FakeClock, flushMicrotasks } from './testing/fake-clock';
 import { fakeWebSocketServer } from './testing/fake-websocket';
 import type { FetchLike } from './types';
@@ -251,5 +251,19 @@ describe('ComfyClient', () => {
     expect(client.getJob(B)).toMatchObject({ status: 'running', own: false });
     expect(client.getJob(A)).toMatchObject({ status: 'pending', own: false });
     client.close();
+  });
+
+  it('makes canonical v4 UUIDs even where crypto.randomUUID is missing (insecure http pages)', () => {
+    const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const original = globalThis.crypto.randomUUID;
+    try {
+      Object.defineProperty(globalThis.crypto, 'randomUUID', { value: undefined, configurable: true });
+      const ids = new Set(Array.from({ length: 200 }, () => randomUuid()));
+      expect(ids.size).toBe(200);
+      for (const id of ids) expect(id).toMatch(UUID);
+    } finally {
+      Object.defineProperty(globalThis.crypto, 'randomUUID', { value: original, configurable: true });
+    }
+    expect(randomUuid()).toMatch(UUID);
   });
 });
