@@ -310,6 +310,29 @@ describe('frames without a prompt id belong to the prompt running on this stream
   });
 });
 
+describe('one prompt runs at a time', () => {
+  it('a new prompt starting on the stream flags the previous unfinished one for reconciliation', () => {
+    const s = run([
+      ps(P, { '2': ['running', 3, 8] }),
+      ps(Q, { '2': ['running', 0, 1] }), // P's end was never seen (gap, or broadcast-only)
+    ]);
+    expect(s.jobs[P]).toMatchObject({ status: 'running', awaitingReconciliation: true, currentNode: null });
+    expect(s.jobs[Q]!.awaitingReconciliation).toBeUndefined();
+    expect(s.runningPromptId).toBe(Q);
+  });
+
+  it('a progress tick naming another prompt takes that prompt as running', () => {
+    const s = run([
+      { type: 'execution_start', promptId: P },
+      { type: 'executing', node: '2', promptId: P },
+      { type: 'progress', promptId: Q, node: '5', value: 1, max: 4 },
+    ]);
+    expect(s.runningPromptId).toBe(Q);
+    expect(s.jobs[Q]!.nodes['5']).toMatchObject({ value: 1, max: 4 });
+    expect(s.jobs[P]!.awaitingReconciliation).toBe(true);
+  });
+});
+
 describe('the broadcast-only stream of a prompt posted without client_id', () => {
   it('shows the job running from progress, counts previews, and leaves the outcome to reconciliation', () => {
     const s = run([

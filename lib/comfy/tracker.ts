@@ -406,7 +406,22 @@ class Reduction {
     }
   }
 
+  /**
+   * ComfyUI executes one prompt at a time: when the stream names a new running prompt, the previous
+   * one has ended. If no outcome reached us (a reconnect gap, a broadcast-only stream), flag it.
+   */
+  private supersede(): void {
+    const prev = this.state.runningPromptId;
+    if (prev === null || this.running === null || this.running === prev) return;
+    const d = this.draft(prev, false);
+    if (!d || isTerminal(d.job.status) || d.job.awaitingReconciliation) return;
+    d.set('currentNode', null);
+    d.set('awaitingReconciliation', true);
+    this.put(d);
+  }
+
   result(queueRemaining: number | null = this.state.queueRemaining): TrackerState {
+    this.supersede();
     if (
       !this.jobs &&
       this.running === this.state.runningPromptId &&
@@ -565,19 +580,17 @@ function progressTick(
   e: Extract<ComfyEvent, { type: 'progress' }>,
   now: number,
 ): TrackerState | null {
-  let pid = e.promptId ?? state.runningPromptId;
-  if (pid === null || e.node === undefined || !isFiniteNumber(e.value) || !isFiniteNumber(e.max)) return null;
-  // Each frame brings a fresh copy of the id; looking a key up by a string V8 has seen as a key before
-  // skips re-hashing it, so use the stored one when they are equal (the usual case).
-  if (pid === state.runningPromptId) pid = state.runningPromptId;
+  const pid = state.runningPromptId;
+  // Only ticks of the prompt already running here; a switch of prompt takes the general path.
+  // (Using the stored id rather than the frame's fresh copy also lets V8 skip re-hashing the key.)
+  if (pid === null || (e.promptId !== undefined && e.promptId !== pid)) return null;
+  if (e.node === undefined || !isFiniteNumber(e.value) || !isFiniteNumber(e.max)) return null;
   const job = state.jobs[pid];
   if (job === undefined || job.status !== 'running') return null;
   const n = job.nodes[e.node];
   if (n === undefined || n.state !== 'running') return null;
   const currentNode = n.displayNodeId ?? e.node;
-  if (n.value === e.value && n.max === e.max) {
-    return job.currentNode === currentNode && state.runningPromptId === pid ? state : null;
-  }
+  if (n.value === e.value && n.max === e.max) return job.currentNode === currentNode ? state : null;
   const node = cloneRun(n);
   node.value = e.value;
   node.max = e.max;
