@@ -89,6 +89,23 @@ const ROUTED_ONLY: ReadonlySet<string> = new Set([
   'execution_error',
 ]);
 
+/**
+ * A pending job that vanished from the queue without reaching history was deleted (`cancelled`) or
+ * forgotten by a server restart (`lost`). A running job that vanished proves a restart (running prompts
+ * always reach history), and so does, in practice, a gap in the connection: then every vanished job of
+ * that pass is `lost`. Our own deletes never get here (they are applied as `local:cancelled` first).
+ */
+export function explainVanished(events: TrackerEvent[], afterGap: boolean): TrackerEvent[] {
+  const restarted = afterGap || events.some((e) => e.type === 'local:snapshot' && e.status === 'lost');
+  if (!restarted) return events;
+  return events.map((e) =>
+    // only the bare "not queued, not in history" verdict; a server-reported cancel carries more fields
+    e.type === 'local:snapshot' && e.status === 'cancelled' && Object.keys(e).length === 3
+      ? { ...e, status: 'lost' }
+      : e,
+  );
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = clock.setTimeout(() => reject(new Error('timeout')), ms);
@@ -126,6 +143,8 @@ export class ServerConnection {
   private lastError: ComfyError | null = null;
   private stopped = false;
   private connState: ConnectionState = 'offline';
+  /** Set by a reconnect, cleared by the reconciliation that follows it. */
+  private sinceReconnect = false;
   /** Frames held (in order) while a newly seen own prompt is being adopted. */
   private held: ComfyEvent[] | null = null;
 
@@ -169,8 +188,9 @@ export class ServerConnection {
     );
     this.socket.on('message', (data) => this.onFrame(data));
     this.socket.on('state', (s) => void this.onState(s));
-    this.socket.on('open', () => {
+    this.socket.on('open', ({ reconnect }) => {
       this.lastError = null;
+      if (reconnect) this.sinceReconnect = true;
       void this.reconcile();
       void this.recordServerInfo();
     });
@@ -485,8 +505,13 @@ export class ServerConnection {
   private async reconcileOnce(): Promise<void> {
     if (this.stopped) return;
     const before = this.state;
-    const events = await reconcile(this.http, this.state, { discover: true, clientId: this.server.clientId });
+    const afterGap = this.sinceReconnect;
+    const events = explainVanished(
+      await reconcile(this.http, this.state, { discover: true, clientId: this.server.clientId }),
+      afterGap,
+    );
     if (this.stopped) return;
+    if (afterGap) this.sinceReconnect = false;
     this.apply(...events);
     // a poll that changed something resets the backoff; an idle one slows it down
     this.pollDelay =

@@ -105,14 +105,16 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
     expect(h.engine.connection(h.serverId)!.socket.stats.opens).toBeGreaterThan(opensBefore);
   });
 
-  it('marks a running job lost when the server restarts and forgets its queue', async () => {
+  it('marks the running and the pending job lost when the server restarts and forgets its queue', async () => {
     h = await startHarness(sim.url);
     await connected(h);
     const id = await h.engine.submit(h.serverId, stepsWorkflow(50, 200));
+    const queued = await h.engine.submit(h.serverId, stepsWorkflow(5, 100));
     await h.waitForJob((j) => j.promptId === id && j.status === 'running', 10_000, 'running');
     await sim.restart({ downMs: 300 });
     const done = await h.waitForJob((j) => j.promptId === id && j.active === 0, 20_000, 'end after restart');
     expect(done.status).toBe('lost');
+    expect((await h.waitForJob((j) => j.promptId === queued && j.active === 0)).status).toBe('lost');
     expect(h.notices).toContainEqual({ type: 'bg:jobFinished', payload: { jobKey: done.key } });
   });
 
