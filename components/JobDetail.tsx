@@ -21,25 +21,14 @@ export interface TimingRow {
   cached: boolean;
 }
 
-/** Timing rows from the stored node runs, or from the tracker's nodes when none were stored yet. */
+/**
+ * Timing rows: the stored node runs, completed by the tracker's nodes that have no stored run yet (the
+ * node running now, or the one that failed), so the table always lists every node the job reached.
+ */
 export function timingRows(job: JobRecord, runs: readonly NodeRunRecord[]): TimingRow[] {
   const start = job.startedAt;
-  const source =
-    runs.length > 0
-      ? runs.map((r) => ({
-          nodeId: r.nodeId,
-          classType: r.classType,
-          startedAt: r.startedAt,
-          durationMs: r.durationMs,
-          cached: r.cached,
-        }))
-      : Object.values(job.nodes).map((n) => ({
-          nodeId: n.nodeId,
-          classType: n.classType,
-          startedAt: n.startedAt,
-          durationMs: n.durationMs,
-          cached: n.cached,
-        }));
+  const stored = new Set(runs.map((r) => r.nodeId));
+  const source = [...runs, ...Object.values(job.nodes).filter((n) => !stored.has(n.nodeId))];
   return source
     .map((r) => ({
       nodeId: r.nodeId,

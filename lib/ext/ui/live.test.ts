@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeJob } from '../testing/records';
-import { type ChannelLike, createLiveStore } from './live';
+import { type ChannelLike, createLiveStore, pageScheduler } from './live';
 
 function harness(opts: { maxPreviews?: number } = {}) {
   const queued: (() => void)[] = [];
@@ -116,5 +116,15 @@ describe('live store', () => {
     store.close();
     expect(channel.closed).toBe(true);
     expect(revoked.sort()).toEqual(['blob:test/0', 'blob:test/1']);
+  });
+});
+
+describe('page scheduler', () => {
+  it('flushes a hidden page at the end of the task, without waiting for a frame', async () => {
+    let ran = 0;
+    pageScheduler({ visibilityState: 'hidden' })(() => ran++);
+    expect(ran).toBe(0);
+    await Promise.resolve();
+    expect(ran).toBe(1);
   });
 });

@@ -191,11 +191,17 @@ export function createLiveStore(deps: LiveDeps): LiveStore {
 }
 
 /**
- * The store for a real extension page: the BroadcastChannel, blob URLs, and requestAnimationFrame with a
- * timer fallback (rAF does not fire in a hidden document, and a hidden side panel must still catch up).
+ * The store for a real extension page: the BroadcastChannel, blob URLs, and a per-frame flush. A visible
+ * page flushes on requestAnimationFrame (a timer backs it up); a hidden one (a tab in the background, as in
+ * end-to-end runs) gets neither rAF nor timely timers, so it flushes at the end of the message's task:
+ * nothing is painted there anyway, and the DOM must still be current for whoever reads it.
  */
-export function createPageLiveStore(): LiveStore {
-  const schedule = (fn: () => void) => {
+export function pageScheduler(doc: Pick<Document, 'visibilityState'> = document): (fn: () => void) => void {
+  return (fn) => {
+    if (doc.visibilityState === 'hidden') {
+      queueMicrotask(fn);
+      return;
+    }
     let done = false;
     const once = () => {
       if (done) return;
@@ -205,11 +211,14 @@ export function createPageLiveStore(): LiveStore {
     requestAnimationFrame(once);
     setTimeout(once, 50);
   };
+}
+
+export function createPageLiveStore(): LiveStore {
   return createLiveStore({
     // BroadcastChannel's handler type is `this`-bound; the store only needs `onmessage` and `close`.
     channel: new BroadcastChannel(LIVE_CHANNEL) as unknown as ChannelLike,
     createObjectURL: (b) => URL.createObjectURL(b),
     revokeObjectURL: (u) => URL.revokeObjectURL(u),
-    schedule,
+    schedule: pageScheduler(),
   });
 }
