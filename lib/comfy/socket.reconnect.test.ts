@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SCHEDULE_MS } from './backoff';
+import { cappedExponentialBackoff, DEFAULT_SCHEDULE_MS } from './backoff';
 import { ComfySocket, type ComfySocketOptions } from './socket';
 import { FakeClock } from './testing/fake-clock';
 import { type FakeWebSocket, fakeWebSocketServer } from './testing/fake-websocket';
@@ -134,6 +134,19 @@ describe('ComfySocket backoff', () => {
     for (let i = 0; i < 1000; i++) failAndMeasure();
     server.last().open();
     expect(server.sockets).toHaveLength(1001);
+  });
+
+  it('a policy that gives up (kept only to compare peers) stops dialling and reports offline', () => {
+    const { states } = makeSocket({ backoff: cappedExponentialBackoff(1000, 15_000, 2) });
+    server.last().failHandshake();
+    clock.runNext();
+    server.last().failHandshake();
+    clock.runNext();
+    server.last().failHandshake();
+    expect(states.at(-1)).toBe('offline');
+    expect(clock.pending).toBe(0);
+    clock.advance(600_000);
+    expect(server.sockets).toHaveLength(3);
   });
 
   it('retryNow dials at once during a backoff wait and does nothing while connected', () => {
