@@ -17,7 +17,11 @@ import { LIVE_CHANNEL, type ProtocolRequest } from '@/lib/ext/protocol';
 export default defineBackground(() => {
   const db = openDb();
   const t = fromWxtI18n(i18n.t);
-  const apis = browser as unknown as BackgroundApis;
+  // MV2 (Firefox) names the toolbar button `browserAction`
+  const b = browser as unknown as BackgroundApis & { browserAction?: BackgroundApis['action'] };
+  const apis: BackgroundApis = Object.assign(Object.create(b) as BackgroundApis, {
+    action: b.action ?? b.browserAction,
+  });
   const log = (msg: string, e?: unknown) => console.warn(`[comfypulse] ${msg}`, e);
 
   let engine: EngineLink;
