@@ -210,7 +210,7 @@ describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
 
 describe('ingest rate limit', () => {
   it('answers 429 with Retry-After once a key exceeds its burst, per key', async () => {
-    const tdb = await openTestDatabase('pglite');
+    const tdb = await openTestDatabase('postgres');
     const srv = await startTestServer(tdb.db, { ingestBurst: 3, ingestRate: 0.01 });
     try {
       const [a, b] = [await srv.token(['ingest']), await srv.token(['ingest'])];

@@ -163,7 +163,7 @@ describe('examples/n8n/comfypulse-wait-for-webhook.json against the server and t
 
   beforeAll(async () => {
     sim = await startSimulator({ port: 0, originCheck: true });
-    tdb = await openTestDatabase('pglite');
+    tdb = await openTestDatabase('postgres');
     srv = await startTestServer(tdb.db, { comfyServers: { local: { url: sim.url } } });
     const bodies: unknown[] = [];
     const server = createServer((req, res) => {
