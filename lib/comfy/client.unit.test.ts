@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ComfyClient, randomUuid } from './client';
+import { ComfyClient, type ComfyClientOptions, randomUuid } from './client';
 import { FakeClock, flushMicrotasks } from './testing/fake-clock';
 import { fakeWebSocketServer } from './testing/fake-websocket';
 import type { FetchLike } from './types';
@@ -57,16 +57,29 @@ const fakeFetch: FetchLike = async (input, init) => {
   return new Response('404: Not Found', { status: 404, headers: { 'Content-Type': 'text/plain' } });
 };
 
-function makeClient() {
-  const client = new ComfyClient({
+function makeClient(extra: Partial<ComfyClientOptions> = {}) {
+  return new ComfyClient({
     url: 'http://comfy.test',
     clientId: 'ext-client',
     WebSocket: ws.WebSocket,
     fetch: fakeFetch,
     clock,
     random: () => 0.5,
+    ...extra,
   });
-  return client;
+}
+
+/** Fails `n` handshakes in a row, running timers (retries, the client's ticks) until each next dial. */
+async function failHandshakes(n: number) {
+  for (let i = 0; i < n; i++) {
+    ws.last().failHandshake();
+    await settle();
+    const dials = ws.sockets.length;
+    while (ws.sockets.length === dials) {
+      clock.runNext();
+      await settle();
+    }
+  }
 }
 
 async function settle() {
@@ -151,14 +164,7 @@ describe('ComfyClient', () => {
   });
 
   it('silence while only a job of another client runs never probes or reconnects', async () => {
-    const client = new ComfyClient({
-      url: 'http://comfy.test',
-      clientId: 'ext-client',
-      WebSocket: ws.WebSocket,
-      fetch: fakeFetch,
-      clock,
-      discover: true,
-    });
+    const client = makeClient({ discover: true });
     model.running = [B];
     ws.last().open();
     await settle();
@@ -177,15 +183,7 @@ describe('ComfyClient', () => {
     const client = makeClient();
     const errors: unknown[] = [];
     client.on('error', (e) => errors.push(e));
-    for (let i = 0; i < 9; i++) {
-      ws.last().failHandshake();
-      await settle();
-      const dials = ws.sockets.length;
-      while (ws.sockets.length === dials) {
-        clock.runNext(); // the retry, or the client's reconcile tick before it
-        await settle();
-      }
-    }
+    await failHandshakes(9);
     expect(ws.sockets).toHaveLength(10);
     expect(client.connectionState).toBe('rejected');
     expect(client.lastDiagnosis?.kind).toBe('origin-rejected');
@@ -199,24 +197,8 @@ describe('ComfyClient', () => {
   });
 
   it('an HTTP answer during a long backoff wait dials at once (at most every 10 s)', async () => {
-    const client = new ComfyClient({
-      url: 'http://comfy.test',
-      clientId: 'ext-client',
-      WebSocket: ws.WebSocket,
-      fetch: fakeFetch,
-      clock,
-      random: () => 0.5,
-      socket: { diagnoseAfterFailures: 1000 }, // keep the doctor's own HTTP calls out of this test
-    });
-    for (let i = 0; i < 12; i++) {
-      ws.last().failHandshake();
-      await settle();
-      const dials = ws.sockets.length;
-      while (ws.sockets.length === dials) {
-        clock.runNext();
-        await settle();
-      }
-    }
+    const client = makeClient({ socket: { diagnoseAfterFailures: 1000 } }); // keep the doctor's own HTTP calls out;
+    await failHandshakes(12);
     ws.last().failHandshake();
     await settle();
     expect(client.connectionState).toBe('offline');
@@ -233,14 +215,7 @@ describe('ComfyClient', () => {
   });
 
   it('with discover, a status broadcast announcing more jobs than known reconciles and finds them', async () => {
-    const client = new ComfyClient({
-      url: 'http://comfy.test',
-      clientId: 'ext-client',
-      WebSocket: ws.WebSocket,
-      fetch: fakeFetch,
-      clock,
-      discover: true,
-    });
+    const client = makeClient({ discover: true });
     ws.last().open();
     await settle();
     expect(client.getJobs()).toEqual({});
