@@ -64,7 +64,18 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
   simOptions: [{ originCheck: true }, { option: true }],
 
   sim: async ({ simOptions }, use) => {
-    const sim = await startSimulator({ originCheck: true, ...simOptions, port: SIM_PORT, host: '127.0.0.1' });
+    const sim = await startSimulator({
+      originCheck: true,
+      ...simOptions,
+      port: SIM_PORT,
+      host: '127.0.0.1',
+    }).catch((err: unknown) => {
+      throw new Error(
+        `Cannot start the simulator on 127.0.0.1:${SIM_PORT}, the extension's default server. Is a ComfyUI or ` +
+          'another e2e run using the port?',
+        { cause: err },
+      );
+    });
     await use(sim);
     await sim.close();
   },
@@ -77,7 +88,8 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
   userDataDir: async ({}, use) => {
     const dir = mkdtempSync(join(tmpdir(), 'comfypulse-profile-'));
     await use(dir);
-    rmSync(dir, { recursive: true, force: true });
+    // Chromium may still be flushing the profile for a moment after close.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   },
 
   launch: async ({ extensionPath }, use, testInfo) => {
@@ -101,8 +113,9 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
     await Promise.all(launched.map((b) => b.close()));
   },
 
-  // The simulator starts first so that the extension's first connection attempt already finds it.
-  extension: async ({ sim: _sim, launch, userDataDir }, use) => {
+  // The simulator starts first so that the extension's first connection attempt already finds it; the
+  // profile is set up before `launch` so that it is removed only after every browser using it closed.
+  extension: async ({ sim: _sim, userDataDir, launch }, use) => {
     await use(await launch({ userDataDir }));
   },
 

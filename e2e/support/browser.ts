@@ -121,7 +121,7 @@ export async function launchExtension(opts: LaunchOptions): Promise<ExtensionBro
     stopServiceWorker,
     close: async () => {
       await context.close().catch(() => {});
-      if (ownsProfile) rmSync(userDataDir, { recursive: true, force: true });
+      if (ownsProfile) rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
 }
