@@ -3,10 +3,12 @@ import { browser } from 'wxt/browser';
 import { openDb } from '../db';
 import { createPageLiveStore } from './live';
 import { sendRuntimeMessage } from './messaging';
+import { sidePanelPath } from './route';
 import type { UiServices } from './services';
 
 interface SidePanelApi {
   open(options: { windowId: number }): Promise<void>;
+  setOptions?(options: { path?: string; enabled?: boolean }): Promise<void>;
 }
 
 function sidePanelApi(): SidePanelApi | undefined {
@@ -32,14 +34,25 @@ export function createBrowserServices(): UiServices {
     requestOrigins: (origins) =>
       origins.length === 0 ? Promise.resolve(true) : browser.permissions.request({ origins }),
     async openSidePanel(windowId, jobKey) {
-      // The direct call keeps the user gesture; the message lets the service worker record the job to show
-      // (and open the panel itself where this page cannot, e.g. Firefox's sidebar).
-      const direct = windowId !== undefined ? sidePanelApi()?.open({ windowId }) : undefined;
-      const viaBg = sendRuntimeMessage('bg:openSidePanel', {
-        ...(windowId !== undefined && { windowId }),
-        ...(jobKey !== undefined && { jobKey }),
-      });
-      await Promise.allSettled([direct, viaBg]);
+      // Opened here, synchronously in the click (sidePanel.open needs the user gesture, which a message to
+      // the service worker does not carry); the background only takes over where this is refused or
+      // unavailable, e.g. it falls back to a tab. The path is set first so the panel shows what was asked
+      // for, not a job a notification opened earlier.
+      const api = sidePanelApi();
+      let opened = false;
+      if (api && windowId !== undefined) {
+        void api.setOptions?.({ path: sidePanelPath(jobKey), enabled: true }).catch(() => undefined);
+        opened = await api.open({ windowId }).then(
+          () => true,
+          () => false,
+        );
+      }
+      if (!opened) {
+        await sendRuntimeMessage('bg:openSidePanel', {
+          ...(windowId !== undefined && { windowId }),
+          ...(jobKey !== undefined && { jobKey }),
+        }).catch(() => undefined);
+      }
       if (isActionPopup()) window.close();
     },
     async currentWindowId() {
