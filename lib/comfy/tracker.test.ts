@@ -624,6 +624,27 @@ describe('JobTracker and helpers', () => {
     expect(cloneRun(fullRun)).toStrictEqual(fullRun);
   });
 
+  it('tracks ids that name Object.prototype members as ordinary ids', () => {
+    const s = run([
+      {
+        type: 'local:queued',
+        promptId: 'constructor',
+        own: true,
+        prompt: { toString: { class_type: 'K', inputs: {} } },
+      },
+      { type: 'execution_start', promptId: 'constructor' },
+      { type: 'executing', node: 'toString', promptId: 'constructor' },
+      { type: 'progress', node: 'toString', promptId: 'constructor', value: 1, max: 2 },
+      { type: 'executing', node: 'valueOf', promptId: 'constructor' },
+    ]);
+    const at = <T>(rec: Record<string, T>, key: string) => rec[key];
+    const job = at(s.jobs, 'constructor')!;
+    expect(job.status).toBe('running');
+    expect(at(job.nodes, 'toString')).toMatchObject({ state: 'finished', classType: 'K', value: 1, max: 2 });
+    expect(at(job.nodes, 'valueOf')).toMatchObject({ state: 'running' });
+    expect(at(job.nodes, 'valueOf')!.classType).toBeUndefined();
+  });
+
   it('ignores ids that would reach an object prototype', () => {
     const s = run([
       { type: 'execution_start', promptId: '__proto__' },

@@ -144,6 +144,11 @@ export function cloneRun(n: NodeRun): NodeRun {
  */
 const UNSAFE_KEY = '__proto__';
 
+/** An own entry of a record; ids such as "constructor" must not find what Object.prototype has. */
+function entry<T>(rec: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(rec, key) ? rec[key] : undefined;
+}
+
 const clamp01 = (x: number) => (x > 0 ? Math.min(x, 1) : 0); // NaN -> 0
 
 const isDone = (n: NodeRun | undefined) =>
@@ -231,7 +236,7 @@ export function jobProgress(job: JobState): number {
   const total = Math.max(t.seen, keyCount(job.classTypes));
   if (total === 0) return 0;
   let sum = t.done;
-  for (const id of t.running) sum += fraction(job.nodes[id]);
+  for (const id of t.running) sum += fraction(entry(job.nodes, id));
   return Math.round(clamp01(sum / total) * PROGRESS_STEP) / PROGRESS_STEP;
 }
 
@@ -275,13 +280,13 @@ class JobDraft {
   }
 
   node(id: NodeId): NodeRun | undefined {
-    return this.job.nodes[id];
+    return entry(this.job.nodes, id);
   }
 
   /** Writes a node run if it differs from the current one in any field. */
   setNode(run: NodeRun): void {
     if (run.nodeId === UNSAFE_KEY) return;
-    const cur = this.job.nodes[run.nodeId];
+    const cur = entry(this.job.nodes, run.nodeId);
     if (cur && sameRun(cur, run)) return;
     const job = this.own();
     if (!this.tally) {
@@ -383,7 +388,7 @@ class Reduction {
   }
 
   draft(promptId: string, create: boolean): JobDraft | null {
-    const cur = (this.jobs ?? this.state.jobs)[promptId];
+    const cur = entry(this.jobs ?? this.state.jobs, promptId);
     if (cur) return new JobDraft(cur, false);
     return create ? new JobDraft(newJob(promptId, this.now), true) : null;
   }
@@ -472,7 +477,7 @@ function applyPrompt(d: JobDraft, prompt: ApiPrompt | undefined): void {
   for (const id in prompt) {
     if (id === UNSAFE_KEY) continue;
     const ct = prompt[id]?.class_type;
-    if (typeof ct !== 'string' || d.job.classTypes[id] === ct) continue;
+    if (typeof ct !== 'string' || entry(d.job.classTypes, id) === ct) continue;
     classTypes ??= { ...d.job.classTypes };
     classTypes[id] = ct;
   }
@@ -480,7 +485,7 @@ function applyPrompt(d: JobDraft, prompt: ApiPrompt | undefined): void {
   d.set('classTypes', classTypes);
   for (const id in d.job.nodes) {
     const n = d.job.nodes[id]!;
-    const ct = classTypes[id];
+    const ct = entry(classTypes, id);
     if (ct === undefined || n.classType === ct) continue;
     const c = cloneRun(n);
     c.classType = ct;
@@ -507,7 +512,7 @@ function startNode(d: JobDraft, id: NodeId, now: number, displayNodeId: NodeId |
   if (n && n.state !== 'running') return;
   const f: RunFields = { startedAt: n?.startedAt ?? now };
   if (displayNodeId !== undefined) f.displayNodeId = displayNodeId;
-  d.setNode(makeRun(id, 'running', n, d.job.classTypes[id], f));
+  d.setNode(makeRun(id, 'running', n, entry(d.job.classTypes, id), f));
 }
 
 // ---- wire events ----------------------------------------------------------------------------------
@@ -563,7 +568,7 @@ function onProgress(r: Reduction, e: Extract<ComfyEvent, { type: 'progress' }>):
     const n = d.node(id);
     if (!n || n.state === 'running') {
       const f: RunFields = { startedAt: n?.startedAt ?? r.now, value: e.value, max: e.max };
-      d.setNode(makeRun(id, 'running', n, d.job.classTypes[id], f));
+      d.setNode(makeRun(id, 'running', n, entry(d.job.classTypes, id), f));
       d.set('currentNode', d.node(id)?.displayNodeId ?? id);
     }
   }
@@ -585,9 +590,9 @@ function progressTick(
   // (Using the stored id rather than the frame's fresh copy also lets V8 skip re-hashing the key.)
   if (pid === null || (e.promptId !== undefined && e.promptId !== pid)) return null;
   if (e.node === undefined || !isFiniteNumber(e.value) || !isFiniteNumber(e.max)) return null;
-  const job = state.jobs[pid];
+  const job = entry(state.jobs, pid);
   if (job === undefined || job.status !== 'running') return null;
-  const n = job.nodes[e.node];
+  const n = entry(job.nodes, e.node);
   if (n === undefined || n.state !== 'running') return null;
   const currentNode = n.displayNodeId ?? e.node;
   if (n.value === e.value && n.max === e.max) return job.currentNode === currentNode ? state : null;
@@ -644,7 +649,7 @@ function applyNodeState(d: JobDraft, id: NodeId, p: NodeProgressState, now: numb
   ) {
     return;
   }
-  const ct = d.job.classTypes[id];
+  const ct = entry(d.job.classTypes, id);
   const f: RunFields = { value: p.value, max: p.max };
   if (p.displayNodeId !== undefined) f.displayNodeId = p.displayNodeId;
   switch (p.state) {
@@ -674,7 +679,11 @@ function onCached(r: Reduction, e: Extract<ComfyEvent, { type: 'execution_cached
       const n = d.node(id);
       if (n?.state === 'cached') continue;
       d.setNode(
-        makeRun(id, 'cached', n, d.job.classTypes[id], { startedAt: r.now, endedAt: r.now, durationMs: 0 }),
+        makeRun(id, 'cached', n, entry(d.job.classTypes, id), {
+          startedAt: r.now,
+          endedAt: r.now,
+          durationMs: 0,
+        }),
       );
     }
   }
@@ -724,7 +733,7 @@ function onError(r: Reduction, e: Extract<ComfyEvent, { type: 'execution_error' 
       const n = d.node(id);
       if (n?.state !== 'error') {
         const times = n?.endedAt === undefined ? ended(n, r.now) : keptTimes(n);
-        d.setNode(makeRun(id, 'error', n, d.job.classTypes[id] ?? e.error.nodeType, times));
+        d.setNode(makeRun(id, 'error', n, entry(d.job.classTypes, id) ?? e.error.nodeType, times));
       }
     }
   }
@@ -808,7 +817,7 @@ function onSnapshot(r: Reduction, s: Extract<LocalEvent, { type: 'local:snapshot
     for (const id in s.outputs) {
       if (id === UNSAFE_KEY) continue;
       const o = s.outputs[id];
-      if (o == null || sameValue(d.job.outputs[id], o)) continue;
+      if (o == null || sameValue(entry(d.job.outputs, id), o)) continue;
       outputs ??= { ...d.job.outputs };
       outputs[id] = o;
     }
@@ -950,11 +959,11 @@ export class JobTracker {
     this.state = next;
     const id = eventPromptId(prev, event);
     if (id === null || event.type === 'status') return undefined;
-    const job = next.jobs[id];
-    return job !== prev.jobs[id] ? job : undefined;
+    const job = entry(next.jobs, id);
+    return job !== entry(prev.jobs, id) ? job : undefined;
   }
 
   job(promptId: string): JobState | undefined {
-    return this.state.jobs[promptId];
+    return entry(this.state.jobs, promptId);
   }
 }

@@ -59,6 +59,10 @@ export function assertValidTrackerState(state: TrackerState, prev?: TrackerState
       const at = `${where} node ${JSON.stringify(nid)}`;
       if (n.nodeId !== nid) fail(`${at}: nodeId ${n.nodeId}`);
       if (!NODE_STATES.includes(n.state)) fail(`${at}: state ${n.state}`);
+      if (n.classType !== undefined && typeof n.classType !== 'string')
+        fail(`${at}: classType ${typeof n.classType}`);
+      if (n.displayNodeId !== undefined && typeof n.displayNodeId !== 'string')
+        fail(`${at}: displayNodeId type`);
       if (n.cached !== (n.state === 'cached')) fail(`${at}: cached flag ${n.cached} with state ${n.state}`);
       for (const k of ['startedAt', 'endedAt', 'durationMs', 'value', 'max'] as const) {
         if (!finiteOrUndef(n[k])) fail(`${at}: ${k} ${n[k]}`);
