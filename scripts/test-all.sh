@@ -6,6 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export CI="${CI:-}"
+# Plain logs: CI reads only the last line, people read the rest.
+export NO_COLOR=1 FORCE_COLOR=0
 RESULTS=.tmp/results
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 
@@ -19,7 +21,7 @@ check() { # check NAME CMD... : a pass/fail step counted as one test
   if "$@"; then touch "$RESULTS/check-$name.passed"; else touch "$RESULTS/check-$name.failed"; fi
 }
 
-check lint npx biome ci .
+check lint npx biome ci --colors=off .
 check typecheck npx tsc --noEmit
 echo "=== vitest"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$RESULTS/vitest.json" || true
