@@ -16,7 +16,7 @@ import { FrameDecoder } from '../../comfy/decode';
 import type { ComfyError } from '../../comfy/errors';
 import { type ComfyHttp, createComfyHttp, type QueueItem } from '../../comfy/http';
 import { outputFiles } from '../../comfy/messages';
-import { reconcile } from '../../comfy/reconcile';
+import { reconcile, snapshotFromHistory } from '../../comfy/reconcile';
 import { ComfySocket, type HandshakeVerdict } from '../../comfy/socket';
 import {
   changedJobs,
@@ -79,6 +79,9 @@ const DEFAULT_TIMING: ConnectionTiming = {
   forgetAfterMs: 60_000,
   thumbMaxBytes: 8 * 1024 * 1024,
 };
+
+/** A job found finished in history is announced only if it ended this recently (server clock). */
+const ANNOUNCE_WINDOW_MS = 10 * 60_000;
 
 const ROUTED_ONLY: ReadonlySet<string> = new Set([
   'execution_start',
@@ -143,6 +146,9 @@ export class ServerConnection {
   private lastError: ComfyError | null = null;
   private stopped = false;
   private connState: ConnectionState = 'offline';
+  /** How many recent history entries the next reconciliation reads for jobs nobody saw (0: none). */
+  private historyLookup = 0;
+  private lastQueueLength: number | null = null;
   /** Set by a reconnect, cleared by the reconciliation that follows it. */
   private sinceReconnect = false;
   /** Frames held (in order) while a newly seen own prompt is being adopted. */
@@ -191,6 +197,7 @@ export class ServerConnection {
     this.socket.on('open', ({ reconnect }) => {
       this.lastError = null;
       if (reconnect) this.sinceReconnect = true;
+      this.historyLookup = 20;
       void this.reconcile();
       void this.recordServerInfo();
     });
@@ -312,8 +319,15 @@ export class ServerConnection {
   private onQueueLength(queueRemaining: number): void {
     let active = 0;
     for (const j of Object.values(this.state.jobs)) if (!isTerminal(j.status)) active++;
-    if (queueRemaining > active && this.connState === 'connected') void this.reconcile();
-    else this.maybePoll();
+    const shrank = this.lastQueueLength !== null && queueRemaining < this.lastQueueLength;
+    this.lastQueueLength = queueRemaining;
+    if (this.connState !== 'connected') return;
+    if (queueRemaining > active) void this.reconcile();
+    else if (shrank && queueRemaining === active) {
+      // something we never tracked may have run and ended between two broadcasts
+      this.historyLookup = Math.max(this.historyLookup, 5);
+      void this.reconcile();
+    } else this.maybePoll();
   }
 
   private onPreview(ev: Extract<ComfyEvent, { type: 'preview' }>): void {
@@ -513,12 +527,54 @@ export class ServerConnection {
     if (this.stopped) return;
     if (afterGap) this.sinceReconnect = false;
     this.apply(...events);
+    if (this.historyLookup > 0) {
+      const n = this.historyLookup;
+      this.historyLookup = 0;
+      await this.discoverFinished(n);
+    }
     // a poll that changed something resets the backoff; an idle one slows it down
     this.pollDelay =
       this.state !== before
         ? this.timing.pollMinMs
         : Math.min(this.timing.pollMaxMs, Math.round(this.pollDelay * 1.5));
     this.maybePoll();
+  }
+
+  /**
+   * Jobs that ran and ended while nobody watched (engine stopped, browser closed, a job shorter than
+   * the gap between two broadcasts): the last `n` history entries this installation has never stored.
+   * Only those that ended in the last few minutes are announced; older ones are history, not news.
+   */
+  private async discoverFinished(n: number): Promise<void> {
+    const entries = await this.http.history({ maxItems: n });
+    const ids = Object.keys(entries).filter((id) => !this.state.jobs[id]);
+    if (ids.length === 0 || this.stopped) return;
+    const { db } = this.deps;
+    const keys = ids.map((id) => jobKeyOf(this.server.id, id));
+    const stored = await db.jobs.bulkGet(keys);
+    const now = this.deps.clock.now();
+    const events: TrackerEvent[] = [];
+    ids.forEach((id, i) => {
+      if (stored[i]) return;
+      const entry = entries[id]!;
+      const snap = snapshotFromHistory(id, entry);
+      const extra = entry.prompt?.[3] as { client_id?: unknown; create_time?: unknown } | undefined;
+      const clientId = typeof extra?.client_id === 'string' ? extra.client_id : undefined;
+      const created = typeof extra?.create_time === 'number' ? extra.create_time : (snap.startedAt ?? now);
+      const recent = snap.endedAt !== undefined && now - snap.endedAt < ANNOUNCE_WINDOW_MS;
+      this.writer.keep(keys[i]!, {
+        createdAt: Math.min(created, now),
+        ...(recent ? {} : { notifiedAt: now }),
+      });
+      events.push({
+        type: 'local:queued',
+        promptId: id,
+        own: clientId === this.server.clientId,
+        ...(clientId ? { clientId } : {}),
+      });
+      events.push(snap);
+    });
+    this.apply(...events);
   }
 
   /** Whether jobs exist on the server that the socket does not show us live. */

@@ -203,4 +203,15 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
     expect(progress.filter((p, i) => i > 0 && p < progress[i - 1]!)).toEqual([]);
     expect(new Set(progress).size).toBeGreaterThan(5);
   });
+
+  it('finds jobs that ran and ended while the engine was not running, in history, on connect', async () => {
+    const id = await otherClientSubmits(stepsWorkflow(3, 50));
+    await sim.waitForIdle(10_000);
+    h = await startHarness(sim.url);
+    const found = await h.waitForJob((j) => j.promptId === id, 10_000, 'job from history');
+    expect(found).toMatchObject({ status: 'success', active: 0, own: false });
+    // it ended a moment ago: still news, so the worker may announce it
+    expect(found.notifiedAt).toBeUndefined();
+    expect(Object.values(found.classTypes)).toContain('PeerSteps');
+  });
 });
