@@ -4,7 +4,7 @@
 import pg from 'pg';
 import type { Clock } from '../lib/comfy/types';
 import { type Database, JOBS_CHANNEL } from './db/database';
-import { type JobDto, jobsBySeq } from './repo/jobs';
+import { type JobDto, jobsAfterRev, jobsBySeq } from './repo/jobs';
 
 export type JobListener = (job: JobDto) => void;
 
@@ -15,6 +15,8 @@ export class JobHub {
   private client: pg.Client | null = null;
   private stopped = false;
   private retryHandle: unknown = null;
+  /** Highest change number handed out; after a LISTEN reconnect, changes above it are replayed. */
+  private maxRev = 0;
   private readonly onNotification = (payload: string) => {
     if (this.listeners.size === 0 || !/^\d+$/.test(payload)) return;
     this.pending.add(payload);
@@ -33,32 +35,74 @@ export class JobHub {
 
   async start(): Promise<void> {
     this.db.notifications.on('notification', this.onNotification);
-    await this.connect();
+    await this.connect(true);
   }
 
-  private async connect(): Promise<void> {
+  /** The first connect fails loudly (the server must not start without its stream); later ones retry. */
+  private async connect(initial = false): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client(this.db.clientConfig);
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed || this.stopped) return;
+      failed = true;
+      if (this.client === client) this.client = null;
+      client.end().catch(() => {});
+      this.onError(err);
+      this.retryHandle = this.clock.setTimeout(() => void this.connect(), 1000);
+    };
     client.on('notification', (n) => {
       if (n.channel === JOBS_CHANNEL) this.onNotification(n.payload ?? '');
     });
-    const retry = (err: unknown) => {
-      if (this.client !== client || this.stopped) return;
-      this.client = null;
-      this.onError(err);
-      client.end().catch(() => {});
-      this.retryHandle = this.clock.setTimeout(() => void this.connect().catch(retry), 1000);
-    };
-    client.on('error', retry);
-    client.on('end', () => retry(new Error('LISTEN connection ended')));
+    client.on('error', fail);
+    client.on('end', () => fail(new Error('LISTEN connection ended')));
     this.client = client;
-    await client.connect();
-    await client.query(`LISTEN ${JOBS_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${JOBS_CHANNEL}`);
+      // Notifications sent while the listener was away are gone; the change numbers tell what was missed.
+      if (!initial) await this.replayMissed();
+    } catch (err) {
+      if (initial) {
+        failed = true;
+        this.client = null;
+        await client.end().catch(() => {});
+        throw err;
+      }
+      fail(err);
+    }
+  }
+
+  private async replayMissed(): Promise<void> {
+    if (this.listeners.size === 0) return;
+    for (;;) {
+      const jobs = await jobsAfterRev(this.db.pool, this.maxRev, 500);
+      this.deliver(jobs);
+      if (jobs.length < 500) return;
+    }
+  }
+
+  private deliver(jobs: JobDto[]): void {
+    for (const job of jobs) {
+      if (job.rev > this.maxRev) this.maxRev = job.rev;
+      for (const l of this.listeners) l(job);
+    }
   }
 
   subscribe(fn: JobListener): () => void {
+    if (this.listeners.size === 0) void this.primeRev();
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** Starts replay tracking from the current head, so a reconnect does not replay history. */
+  private async primeRev(): Promise<void> {
+    try {
+      const res = await this.db.pool.query<{ rev: string | null }>('SELECT max(rev) AS rev FROM jobs');
+      this.maxRev = Math.max(this.maxRev, Number(res.rows[0]?.rev ?? 0));
+    } catch (err) {
+      this.onError(err);
+    }
   }
 
   get subscriberCount(): number {
@@ -70,8 +114,7 @@ export class JobHub {
     this.pending = new Set();
     try {
       if (seqs.length > 0 && this.listeners.size > 0) {
-        const jobs = await jobsBySeq(this.db.pool, seqs);
-        for (const job of jobs) for (const l of this.listeners) l(job);
+        this.deliver(await jobsBySeq(this.db.pool, seqs));
       }
     } catch (err) {
       this.onError(err);

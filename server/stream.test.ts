@@ -133,3 +133,36 @@ describe('two server instances on one PostgreSQL database', () => {
     }
   });
 });
+
+describe('stream after the LISTEN connection is cut (PostgreSQL)', () => {
+  it('reconnects and replays the changes made while it was away', async () => {
+    const tdb = await openTestDatabase('postgres');
+    const srv = await startTestServer(tdb.db, { ingestBurst: 1000 });
+    const sse = await openSse(`${srv.url}/v1/stream`, {
+      authorization: `Bearer ${await srv.token(['read'])}`,
+    });
+    try {
+      const ingestKey = await srv.token(['ingest']);
+      await sse.waitFor((e) => e.event === 'ready');
+      const before = makeRecord();
+      await ingestVia(srv, ingestKey, [before]);
+      await sse.waitFor(isJob(before.promptId));
+      // Kill the listener's backend (what a database failover or proxy timeout does).
+      const killed = await tdb.db.pool.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+      );
+      expect(killed.rowCount).toBe(1);
+      const during = makeRecord();
+      await ingestVia(srv, ingestKey, [during]);
+      await sse.waitFor(isJob(during.promptId), 10_000);
+      const after = makeRecord();
+      await ingestVia(srv, ingestKey, [after]);
+      await sse.waitFor(isJob(after.promptId), 10_000);
+    } finally {
+      sse.close();
+      await srv.close();
+      await tdb.dispose();
+    }
+  });
+});
