@@ -159,8 +159,10 @@ export function setupBackground(deps: BackgroundDeps) {
     const path = `sidepanel.html${jobKey ? `#job=${encodeURIComponent(jobKey)}` : ''}`;
     try {
       if (!apis.sidePanel) throw new Error('no side panel');
-      await apis.sidePanel.setOptions?.({ path, enabled: true });
       const win = windowId ?? (await apis.windows?.getLastFocused())?.id;
+      // Not awaited: an await before open() can cost the user gesture open() requires. The browser
+      // applies the two calls in order, so the panel still opens at `path`.
+      void apis.sidePanel.setOptions?.({ path, enabled: true })?.catch(() => undefined);
       await apis.sidePanel.open(win !== undefined ? { windowId: win } : {});
       return true;
     } catch (e) {
