@@ -16,6 +16,9 @@
  * previews, execution_interrupted, status). Frames without a prompt id (type-1 previews, the reconnect
  * replay `executing {node}`, bare progress) belong to the prompt running on this stream.
  */
+
+import { jobProgress, type NodeTally, rememberTally, retally, tallyOf } from './tracker-progress';
+import { cloneJob, cloneRun, entry, UNSAFE_KEY } from './tracker-records';
 import {
   type ApiPrompt,
   type ComfyEvent,
@@ -28,6 +31,9 @@ import {
   type NodeRun,
   type TrackerEvent,
 } from './types';
+
+export { jobProgress } from './tracker-progress';
+export { cloneJob, cloneRun, JOB_KEYS, RUN_KEYS } from './tracker-records';
 
 export interface TrackerState {
   jobs: Record<string, JobState>;
@@ -56,188 +62,6 @@ export function newJob(promptId: string, now: number): JobState {
     outputs: {},
     previewCount: 0,
   };
-}
-
-// Explicit clones. V8 copies a spread of an object that was itself made by a spread (the chain every
-// tick builds) through a slow generic path, 10-30x slower than a literal of known shape; these keep
-// the hot path allocation-cheap. The key tables make the compiler flag a field added to the types.
-
-/** Every key of JobState; `cloneJob` copies exactly these. */
-export const JOB_KEYS = {
-  promptId: true,
-  status: true,
-  own: true,
-  clientId: true,
-  number: true,
-  queuedAt: true,
-  startedAt: true,
-  endedAt: true,
-  updatedAt: true,
-  currentNode: true,
-  progress: true,
-  nodes: true,
-  classTypes: true,
-  outputs: true,
-  error: true,
-  interruptedAt: true,
-  preview: true,
-  previewCount: true,
-  awaitingReconciliation: true,
-} as const satisfies Record<keyof JobState, true>;
-
-/** Every key of NodeRun; `cloneRun` copies exactly these. */
-export const RUN_KEYS = {
-  nodeId: true,
-  displayNodeId: true,
-  classType: true,
-  state: true,
-  cached: true,
-  startedAt: true,
-  endedAt: true,
-  durationMs: true,
-  value: true,
-  max: true,
-} as const satisfies Record<keyof NodeRun, true>;
-
-/** A shallow copy with only the defined optional fields (same result as a spread). */
-export function cloneJob(j: JobState): JobState {
-  const c: JobState = {
-    promptId: j.promptId,
-    status: j.status,
-    own: j.own,
-    updatedAt: j.updatedAt,
-    currentNode: j.currentNode,
-    progress: j.progress,
-    nodes: j.nodes,
-    classTypes: j.classTypes,
-    outputs: j.outputs,
-    previewCount: j.previewCount,
-  };
-  if (j.clientId !== undefined) c.clientId = j.clientId;
-  if (j.number !== undefined) c.number = j.number;
-  if (j.queuedAt !== undefined) c.queuedAt = j.queuedAt;
-  if (j.startedAt !== undefined) c.startedAt = j.startedAt;
-  if (j.endedAt !== undefined) c.endedAt = j.endedAt;
-  if (j.error !== undefined) c.error = j.error;
-  if (j.interruptedAt !== undefined) c.interruptedAt = j.interruptedAt;
-  if (j.preview !== undefined) c.preview = j.preview;
-  if (j.awaitingReconciliation !== undefined) c.awaitingReconciliation = j.awaitingReconciliation;
-  return c;
-}
-
-/** A shallow copy with only the defined optional fields (same result as a spread). */
-export function cloneRun(n: NodeRun): NodeRun {
-  const c: NodeRun = { nodeId: n.nodeId, state: n.state, cached: n.cached };
-  if (n.displayNodeId !== undefined) c.displayNodeId = n.displayNodeId;
-  if (n.classType !== undefined) c.classType = n.classType;
-  if (n.startedAt !== undefined) c.startedAt = n.startedAt;
-  if (n.endedAt !== undefined) c.endedAt = n.endedAt;
-  if (n.durationMs !== undefined) c.durationMs = n.durationMs;
-  if (n.value !== undefined) c.value = n.value;
-  if (n.max !== undefined) c.max = n.max;
-  return c;
-}
-
-/**
- * Ids become keys of plain records; `record["__proto__"] = x` would replace the prototype instead of
- * adding a key. No server sends that id, so frames naming it are ignored rather than special-cased.
- */
-const UNSAFE_KEY = '__proto__';
-
-/** An own entry of a record; ids such as "constructor" must not find what Object.prototype has. */
-function entry<T>(rec: Record<string, T>, key: string): T | undefined {
-  return Object.hasOwn(rec, key) ? rec[key] : undefined;
-}
-
-const clamp01 = (x: number) => (x > 0 ? Math.min(x, 1) : 0); // NaN -> 0
-
-const isDone = (n: NodeRun | undefined) =>
-  n !== undefined && (n.state === 'finished' || n.state === 'cached');
-const isRunning = (n: NodeRun | undefined) => n !== undefined && n.state === 'running';
-
-/** How far a running node is: value/max, 0 when unknown. */
-function fraction(n: NodeRun | undefined): number {
-  if (n === undefined || n.max === undefined || n.value === undefined || !(n.max > 0)) return 0;
-  return clamp01(n.value / n.max);
-}
-
-/**
- * The counts progress needs. Exact integers plus the list of running nodes, so progress is computed
- * afresh from the fractions of those few nodes and never accumulates floating-point drift.
- */
-interface NodeTally {
-  readonly seen: number;
-  readonly done: number;
-  readonly running: readonly NodeId[];
-}
-
-// One-entry memo: ticks arrive for the running job, whose node map is the one the previous step
-// produced, so its tally is at hand without rescanning (enumerating integer-like keys costs ~100 ns
-// each) or a WeakMap write per step (about 1 µs with its GC cost). Maps and tallies are never mutated
-// once made, so a memo keyed by identity is never stale.
-let memoNodes: Record<NodeId, NodeRun> | null = null;
-let memoTally: NodeTally = { seen: 0, done: 0, running: [] };
-let memoKeysOf: object | null = null;
-let memoKeyCount = 0;
-
-function tallyOf(nodes: Record<NodeId, NodeRun>): NodeTally {
-  if (nodes === memoNodes) return memoTally;
-  let seen = 0;
-  let done = 0;
-  const running: NodeId[] = [];
-  for (const id in nodes) {
-    seen++;
-    const n = nodes[id];
-    if (isDone(n)) done++;
-    else if (isRunning(n)) running.push(id);
-  }
-  const t = { seen, done, running };
-  rememberTally(nodes, t);
-  return t;
-}
-
-function rememberTally(nodes: Record<NodeId, NodeRun>, t: NodeTally): void {
-  memoNodes = nodes;
-  memoTally = t;
-}
-
-/** The tally after replacing `prev` by `next` (same node id). */
-function retally(t: NodeTally, prev: NodeRun | undefined, next: NodeRun): NodeTally {
-  const wasRunning = isRunning(prev);
-  const nowRunning = isRunning(next);
-  let running = t.running;
-  if (wasRunning !== nowRunning) {
-    running = nowRunning ? [...running, next.nodeId] : running.filter((id) => id !== next.nodeId);
-  }
-  const done = t.done + (isDone(next) ? 1 : 0) - (isDone(prev) ? 1 : 0);
-  const seen = t.seen + (prev === undefined ? 1 : 0);
-  return seen === t.seen && done === t.done && running === t.running ? t : { seen, done, running };
-}
-
-function keyCount(o: object): number {
-  if (o !== memoKeysOf) {
-    memoKeysOf = o;
-    memoKeyCount = Object.keys(o).length;
-  }
-  return memoKeyCount;
-}
-
-/** Progress is reported to 1e-12; finer digits would only expose summation order. */
-const PROGRESS_STEP = 1e12;
-
-/**
- * Overall progress in [0, 1]: finished and cached nodes count 1, the running nodes count value/max,
- * over the number of nodes in the prompt when known (else the nodes seen so far). A success is 1.
- * Nodes outside any output's path never run, so a running job may sit below 1 until its outcome.
- */
-export function jobProgress(job: JobState): number {
-  if (job.status === 'success') return 1;
-  const t = tallyOf(job.nodes);
-  const total = Math.max(t.seen, keyCount(job.classTypes));
-  if (total === 0) return 0;
-  let sum = t.done;
-  for (const id of t.running) sum += fraction(entry(job.nodes, id));
-  return Math.round(clamp01(sum / total) * PROGRESS_STEP) / PROGRESS_STEP;
 }
 
 /**
