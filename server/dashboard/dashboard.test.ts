@@ -1,7 +1,10 @@
 // The dashboard in real Chromium (Debian's /usr/bin/chromium): login with a read key, a running job's
 // live progress, its completion moving it to the history, node-class timings, and hostile text as text.
+
+import { readFileSync } from 'node:fs';
 import { type Browser, chromium, type Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../sim';
 import { openTestDatabase, startTestServer, type TestDatabase, type TestServer } from '../testing/databases';
 import { makeRecord } from '../testing/records';
 
@@ -11,11 +14,13 @@ describe('team dashboard in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let ingestKey: string;
+  let sim: Simulator;
   const cspViolations: string[] = [];
 
   beforeAll(async () => {
+    sim = await startSimulator({ port: 0, originCheck: true });
     tdb = await openTestDatabase('postgres');
-    srv = await startTestServer(tdb.db, { ingestBurst: 1000 });
+    srv = await startTestServer(tdb.db, { ingestBurst: 1000, comfyServers: { sim: { url: sim.url } } });
     ingestKey = await srv.token(['ingest']);
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -37,6 +42,7 @@ describe('team dashboard in Chromium', () => {
     await browser?.close();
     await srv?.close();
     await tdb?.dispose();
+    await sim?.close();
   });
 
   const ingest = async (records: unknown[]) => {
@@ -118,11 +124,47 @@ describe('team dashboard in Chromium', () => {
     expect(await page.locator('#board img[src="x"]').count()).toBe(0);
   });
 
+  it('shows a job started through the API: live progress and preview, then a thumbnail in the history', async () => {
+    const prompt = JSON.parse(
+      readFileSync(new URL('../../fixtures/workflows/ok.json', import.meta.url), 'utf8'),
+    );
+    prompt['2'].inputs = { ...prompt['2'].inputs, steps: 12, delay_ms: 400, seed: Date.now() % 100_000 };
+    const res = await srv.request('/v1/prompts', {
+      method: 'POST',
+      token: await srv.token(['prompts']),
+      body: JSON.stringify({ server: 'sim', prompt }),
+    });
+    expect(res.status).toBe(200);
+    const { prompt_id: promptId } = await res.json();
+    const card = page.locator(`[data-testid="active-job"][data-prompt-id="${promptId}"]`);
+    await expect
+      .poll(async () => Number((await card.getByRole('progressbar').getAttribute('aria-valuenow')) ?? -1), {
+        timeout: 15_000,
+      })
+      .toBeGreaterThan(0);
+    const preview = card.getByRole('img', { name: 'latest preview' });
+    await expect
+      .poll(() => preview.evaluate((img) => (img as HTMLImageElement).naturalWidth).catch(() => 0), {
+        timeout: 15_000,
+      })
+      .toBeGreaterThan(0);
+    const row = page.locator(`[data-testid="history-row"][data-prompt-id="${promptId}"]`);
+    await expect.poll(() => row.getAttribute('data-status'), { timeout: 20_000 }).toBe('success');
+    const thumb = row.getByRole('img', { name: 'output' });
+    await expect
+      .poll(() => thumb.evaluate((img) => (img as HTMLImageElement).naturalWidth).catch(() => 0), {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(0);
+  }, 60_000);
+
   it('shows which node classes cost the most time', async () => {
     await page.reload();
     await page.locator('#live[data-state="live"]').waitFor();
-    const first = page.locator('[data-testid="node-stat"]').first();
-    await expect.poll(() => first.textContent()).toContain('KSampler');
+    const rows = page.locator('[data-testid="node-stat"]');
+    // Most expensive first: the 12 x 400 ms sampler of the API job, then the 1.4 s KSampler ingested above.
+    await expect.poll(() => rows.first().textContent()).toContain('PeerSteps');
+    expect(await rows.nth(1).textContent()).toContain('KSampler');
     expect(cspViolations).toEqual([]);
   });
 });
