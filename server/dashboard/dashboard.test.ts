@@ -70,6 +70,8 @@ describe('team dashboard in Chromium', () => {
     await page.getByLabel('Dashboard key (read scope)').fill(await srv.token(['read'], 'dashboard'));
     await page.getByRole('button', { name: 'Open dashboard' }).click();
     await page.locator('#live[data-state="live"]').waitFor();
+    expect(await page.locator('#login').isVisible()).toBe(false);
+    expect(await page.locator('#board').isVisible()).toBe(true);
   });
 
   it('shows a running job’s progress live, then its completion in the history', async () => {
@@ -121,6 +123,15 @@ describe('team dashboard in Chromium', () => {
     expect(await card.count()).toBe(0);
     expect(await row.textContent()).toContain('1.5 s');
     expect(await page.title()).not.toBe('pwned');
+    // Its ComfyUI server is not configured here, so there is no thumbnail: nothing broken is shown.
+    await expect
+      .poll(() =>
+        row
+          .getByRole('img')
+          .isVisible()
+          .catch(() => false),
+      )
+      .toBe(false);
     expect(await page.locator('#board img[src="x"]').count()).toBe(0);
   });
 

@@ -45,6 +45,8 @@ export const DASHBOARD_HTML = `<!doctype html>
 export const DASHBOARD_CSS = `
 :root { color-scheme: light dark; --ok: #2e9d5b; --bad: #d0453a; --run: #3b82f6; --muted: #888; }
 * { box-sizing: border-box; }
+/* Author display rules would otherwise override the hidden attribute (login form, broken thumbnails). */
+[hidden] { display: none !important; }
 body { margin: 0; font: 14px/1.4 system-ui, sans-serif; }
 header { display: flex; gap: 1rem; align-items: center; padding: .75rem 1rem; border-bottom: 1px solid #8884; }
 header h1 { font-size: 1.1rem; margin: 0; flex: 1; }
