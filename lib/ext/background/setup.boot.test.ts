@@ -135,6 +135,21 @@ describe('service worker setup', () => {
     expect(await w.send('engine:cancelJob', { serverId: 'x', promptId: 'y' })).toBe('unhandled');
   });
 
+  it('answers the doctor itself when the host permission is missing (the engine cannot ask)', async () => {
+    const w = fakeWorld();
+    const apis = { ...w.apis, permissions: { contains: async () => false } };
+    setupBackground({ db: freshDb('bg'), apis, engine: w.engine, t, now: () => 1 });
+    const report = (await w.send('bg:runDoctor', { url: 'http://10.1.2.3:8188' })) as {
+      finding: string;
+      checks: unknown[];
+    };
+    expect(report.finding).toBe('permission-missing');
+    expect(report.checks).toHaveLength(5);
+    expect(w.calls).not.toContain('engine:runDoctor');
+    await w.send('bg:runDoctor', { url: 'http://127.0.0.1:8188' });
+    expect(w.calls).toContain('engine:runDoctor');
+  });
+
   it('shows activity on the badge', async () => {
     const w = fakeWorld();
     setupBackground({ db: freshDb('bg'), apis: w.apis, engine: w.engine, t, now: () => 1 });

@@ -5,8 +5,10 @@
  * in Dexie and in the offscreen engine, and `boot()` is idempotent.
  */
 import type { ComfyPulseDB } from '../db';
+import { missingPermissionReport } from '../engine/doctor';
 import type { Translate } from '../i18n';
 import { createDispatcher, type Handlers, type MessageSender } from '../messaging';
+import { permissionOriginsFor } from '../permissions';
 import type { ProtocolKey, ProtocolRequest, ProtocolResponse } from '../protocol';
 import { getSettings } from '../settings';
 import { applyRetention } from '../storage/retention';
@@ -66,6 +68,7 @@ export interface BackgroundApis {
     setPanelBehavior?(o: { openPanelOnActionClick: boolean }): Promise<void>;
   };
   tabs: { create(o: { url: string }): Promise<unknown> };
+  permissions?: { contains(p: { origins: string[] }): Promise<boolean> };
   windows?: { getLastFocused(): Promise<{ id?: number }> };
 }
 
@@ -186,6 +189,16 @@ export function setupBackground(deps: BackgroundDeps) {
       return { ok };
     },
     'bg:runDoctor': async (req) => {
+      const url = req.url ?? (req.serverId ? (await db.servers.get(req.serverId))?.url : undefined);
+      const needed = url ? permissionOriginsFor(url) : [];
+      if (
+        url &&
+        needed.length > 0 &&
+        apis.permissions &&
+        !(await apis.permissions.contains({ origins: needed }))
+      ) {
+        return missingPermissionReport(t, url);
+      }
       // the doctor's "test the fix" must meet the rules as they are now
       await syncRules();
       return engine.call('engine:runDoctor', req);

@@ -105,6 +105,25 @@ function trySocket(deps: DoctorDeps, url: string, timeoutMs: number): Promise<bo
   });
 }
 
+const CHECKS = ['permission', 'reachable', 'origin', 'version', 'socket'] as const;
+
+/**
+ * The report for a server whose host permission the extension lacks. The service worker builds it
+ * itself: only it can ask `chrome.permissions` (the offscreen engine has just `chrome.runtime`).
+ */
+export function missingPermissionReport(t: Translate, url: string): DoctorReport {
+  const origin = parseServerUrl(url)?.origin ?? url;
+  const [first, ...rest] = CHECKS.map((k) => t(`doctor_check_${k}`));
+  return {
+    finding: 'permission-missing',
+    message: t('doctor_permission_missing', [origin]),
+    checks: [
+      { name: first!, ok: false, detail: permissionOriginsFor(url).join(', ') },
+      ...rest.map((name) => ({ name, ok: false, detail: t('doctor_detail_skipped') })),
+    ],
+  };
+}
+
 export async function runDoctor(deps: DoctorDeps, target: DoctorTarget): Promise<DoctorReport> {
   const { t } = deps;
   const checks: Check[] = [];
@@ -122,7 +141,7 @@ export async function runDoctor(deps: DoctorDeps, target: DoctorTarget): Promise
     message: explain(t, finding, origin, deps, e),
     checks,
   });
-  const order = ['permission', 'reachable', 'origin', 'version', 'socket'].map((k) => t(`doctor_check_${k}`));
+  const order = CHECKS.map((k) => t(`doctor_check_${k}`));
   const [permName, reachName, originName, versionName, socketName] = order as [
     string,
     string,
@@ -133,9 +152,7 @@ export async function runDoctor(deps: DoctorDeps, target: DoctorTarget): Promise
 
   const needed = permissionOriginsFor(target.url);
   if (deps.hasPermissions && needed.length > 0 && !(await deps.hasPermissions(needed))) {
-    checks.push({ name: permName, ok: false, detail: needed.join(', ') });
-    skipRest(order.slice(1));
-    return fail('permission-missing');
+    return missingPermissionReport(t, target.url);
   }
   checks.push({ name: permName, ok: true, detail: t('doctor_detail_ok') });
 
