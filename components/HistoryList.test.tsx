@@ -1,9 +1,10 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobStatus } from '@/lib/comfy/types';
 import { makeJob, makeServer } from '@/lib/ext/testing/records';
 import { installI18n, makeServices, renderWith, type TestServices } from '@/lib/ext/ui/testing';
+import { PAGE, ROW_HEIGHT } from './HistoryList';
 import { HistorySection } from './HistorySection';
 
 const STATUSES: JobStatus[] = ['success', 'error', 'interrupted', 'success', 'cancelled', 'lost'];
@@ -36,6 +37,23 @@ describe('history list', () => {
     expect(rows()[0]!.getAttribute('data-prompt-id')).toBe('p9999');
     // the first query asked Dexie for one page, not the table
     expect(Number(screen.getByTestId('history-list').getAttribute('data-count'))).toBeLessThanOrEqual(40);
+  });
+
+  it('loads the next page from Dexie as the list is scrolled towards its end', async () => {
+    renderWith(services, <HistorySection onOpen={() => {}} initialHeight={520} />);
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    const list = screen.getByTestId('history-list');
+    const loaded = () => Number(list.getAttribute('data-count'));
+    const first = loaded();
+    await act(async () => {
+      list.scrollTop = (first - 5) * ROW_HEIGHT;
+      list.dispatchEvent(new Event('scroll'));
+    });
+    await waitFor(() => expect(loaded()).toBeGreaterThan(first));
+    expect(loaded()).toBeLessThanOrEqual(first + PAGE);
+    // still only a window of rows in the DOM, now from further down the history
+    expect(rows().length).toBeLessThan(40);
+    expect(Number(rows().at(-1)!.getAttribute('data-prompt-id')!.slice(1))).toBeLessThan(9999 - 30);
   });
 
   it('filters by status', async () => {

@@ -26,6 +26,8 @@ function isActionPopup(): boolean {
 
 export function createBrowserServices(): UiServices {
   const db = openDb();
+  // Start opening IndexedDB now, in parallel with React's first render, rather than on the first query.
+  void db.open().catch(() => undefined);
   return {
     db,
     live: createPageLiveStore(),

@@ -22,10 +22,16 @@ import type { LiveConnection, LiveSnapshot } from './live';
 import { type JobBoard, mergeBoard, mergeConnections, newer } from './merge';
 import { useServices } from './services';
 
-export function useLive(): LiveSnapshot {
+/** One slice of the live snapshot; a component re-renders only when its slice changed. */
+function useLiveSlice<K extends keyof LiveSnapshot>(key: K): LiveSnapshot[K] {
   const { live } = useServices();
-  return useSyncExternalStore(live.subscribe, live.getSnapshot, live.getSnapshot);
+  const get = () => live.getSnapshot()[key];
+  return useSyncExternalStore(live.subscribe, get, get);
 }
+
+export const useLiveJobs = () => useLiveSlice('jobs');
+export const useLivePreviews = () => useLiveSlice('previews');
+export const useLiveConnections = () => useLiveSlice('connections');
 
 /** The injected clock, re-read every `intervalMs` so elapsed times tick. */
 export function useNow(intervalMs = 1000): number {
@@ -41,14 +47,14 @@ export function useNow(intervalMs = 1000): number {
 /** Active jobs and the newest finished ones; undefined until the first query answers. */
 export function useJobBoard(recentLimit: number): JobBoard | undefined {
   const { db } = useServices();
-  const live = useLive();
+  const liveJobs = useLiveJobs();
   const stored = useLiveQuery(
     () => Promise.all([activeJobs(db), recentFinished(db, recentLimit)]),
     [db, recentLimit],
   );
   return useMemo(
-    () => (stored ? mergeBoard(stored[0], stored[1], live.jobs, recentLimit) : undefined),
-    [stored, live.jobs, recentLimit],
+    () => (stored ? mergeBoard(stored[0], stored[1], liveJobs, recentLimit) : undefined),
+    [stored, liveJobs, recentLimit],
   );
 }
 
@@ -64,18 +70,18 @@ export function useServerMap(): Map<string, PublicServer> {
 
 export function useConnections(): Map<string, LiveConnection> {
   const { db } = useServices();
-  const live = useLive();
+  const liveConnections = useLiveConnections();
   const stored = useLiveQuery(() => listConnections(db), [db]);
-  return useMemo(() => mergeConnections(stored ?? [], live.connections), [stored, live.connections]);
+  return useMemo(() => mergeConnections(stored ?? [], liveConnections), [stored, liveConnections]);
 }
 
 /** One job, Dexie merged with the live channel; null when it does not exist, undefined while loading. */
 export function useJob(key: string): JobRecord | null | undefined {
   const { db } = useServices();
-  const live = useLive();
+  const liveJob = useLiveJobs().get(key);
   const stored = useLiveQuery(async () => (await getJob(db, key)) ?? null, [db, key]);
-  if (stored === undefined) return live.jobs.get(key);
-  return newer(stored ?? undefined, live.jobs.get(key)) ?? null;
+  if (stored === undefined) return liveJob;
+  return newer(stored ?? undefined, liveJob) ?? null;
 }
 
 export function useNodeRuns(jobKey: string): NodeRunRecord[] | undefined {
@@ -102,8 +108,7 @@ export function useBlobUrl(key: string | undefined): string | undefined {
 
 /** The newest preview of a job: the live frame when there is one, else the one Dexie kept. */
 export function useJobPreview(job: JobRecord): string | undefined {
-  const live = useLive();
-  const liveUrl = live.previews.get(job.key)?.url;
+  const liveUrl = useLivePreviews().get(job.key)?.url;
   // Only active jobs (or jobs with a stored preview) need the Dexie fallback.
   const stored = useBlobUrl(
     liveUrl === undefined && job.previewCount > 0 ? previewBlobKey(job.key) : undefined,
@@ -113,19 +118,15 @@ export function useJobPreview(job: JobRecord): string | undefined {
 
 /**
  * A page of history that grows as the list scrolls: `limit` rows, newest first. `hasMore` is true while the
- * last query filled its limit, so a virtualised list can show a loader row and ask for more.
+ * last query filled its limit, so a virtualised list can show a loader row and ask for more. History is
+ * Dexie's alone (the engine writes a state change at once): live ticks would only re-render the whole list.
  */
 export function useHistory(
   filter: Omit<HistoryFilter, 'limit' | 'offset'>,
   limit: number,
 ): { rows: JobRecord[]; hasMore: boolean } | undefined {
   const { db } = useServices();
-  const live = useLive();
   const key = JSON.stringify(filter);
   const rows = useLiveQuery(() => history(db, { ...filter, limit }), [db, key, limit]);
-  return useMemo(() => {
-    if (!rows) return undefined;
-    const merged = rows.map((r) => newer(r, live.jobs.get(r.key)) ?? r);
-    return { rows: merged, hasMore: rows.length >= limit };
-  }, [rows, live.jobs, limit]);
+  return useMemo(() => (rows ? { rows, hasMore: rows.length >= limit } : undefined), [rows, limit]);
 }

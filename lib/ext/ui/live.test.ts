@@ -50,6 +50,20 @@ describe('live store', () => {
     expect(store.getSnapshot().jobs.get('s:p')?.progress).toBe(1);
   });
 
+  it('keeps the identity of the slices a frame did not touch', () => {
+    const { store, frame, post } = harness();
+    post({ kind: 'connection', serverId: 'a', state: 'connected', since: 1 });
+    frame();
+    const before = store.getSnapshot();
+    post({ kind: 'job', job: makeJob('s', 'p', 'running', 0, { updatedAt: 1 }) });
+    frame();
+    const after = store.getSnapshot();
+    expect(after.connections).toBe(before.connections);
+    expect(after.previews).toBe(before.previews);
+    expect(after.jobs).not.toBe(before.jobs);
+    expect(before.jobs.size).toBe(0);
+  });
+
   it('ignores a job record older than the one it holds', () => {
     const { store, frame, post } = harness();
     post({ kind: 'job', job: makeJob('s', 'p', 'success', 0, { updatedAt: 10 }) });

@@ -96,12 +96,15 @@ export function createLiveStore(deps: LiveDeps): LiveStore {
   const maxPreviews = deps.maxPreviews ?? 32;
   const maxJobs = deps.maxJobs ?? 500;
   let snapshot: LiveSnapshot = EMPTY_SNAPSHOT;
-  // Copy-on-write buffers for the frame being built; null when nothing changed since the last publish.
-  let next: {
+  // The frame being built: copy-on-write per map, so a slice nobody touched keeps its identity and its
+  // subscribers (e.g. the connection badges during a burst of progress ticks) do not re-render.
+  type Parts = {
     jobs: Map<string, JobRecord>;
     previews: Map<string, LivePreview>;
     connections: Map<string, LiveConnection>;
-  } | null = null;
+  };
+  let next: LiveSnapshot | null = null;
+  let copied = new Set<keyof Parts>();
   let toRevoke: string[] = [];
   let closed = false;
   const listeners = new Set<() => void>();
@@ -110,22 +113,24 @@ export function createLiveStore(deps: LiveDeps): LiveStore {
     if (!next) return;
     snapshot = next;
     next = null;
+    copied = new Set();
     for (const l of listeners) l();
     // The new URLs are in the snapshot now; the replaced ones can go (an <img> keeps its decoded frame).
     for (const url of toRevoke) deps.revokeObjectURL(url);
     toRevoke = [];
   };
 
-  const draft = () => {
+  const draft = <K extends keyof Parts>(part: K): Parts[K] => {
     if (!next) {
-      next = {
-        jobs: new Map(snapshot.jobs),
-        previews: new Map(snapshot.previews),
-        connections: new Map(snapshot.connections),
-      };
+      next = { ...snapshot };
       deps.schedule(publish);
     }
-    return next;
+    if (!copied.has(part)) {
+      // The generic key defeats Map's overloads; the copy has exactly the slice's element type.
+      next = { ...next, [part]: new Map(snapshot[part] as ReadonlyMap<string, unknown>) };
+      copied.add(part);
+    }
+    return next[part] as Parts[K];
   };
 
   const apply = (message: unknown) => {
@@ -134,26 +139,25 @@ export function createLiveStore(deps: LiveDeps): LiveStore {
       case 'job': {
         const current = (next ?? snapshot).jobs.get(message.job.key);
         if (current && current.updatedAt > message.job.updatedAt) return;
-        const d = draft();
-        d.jobs.delete(message.job.key); // re-insert to keep insertion order = recency for trimming
-        d.jobs.set(message.job.key, message.job);
-        trim(d.jobs, maxJobs);
+        const jobs = draft('jobs');
+        jobs.delete(message.job.key); // re-insert to keep insertion order = recency for trimming
+        jobs.set(message.job.key, message.job);
+        trim(jobs, maxJobs);
         return;
       }
       case 'preview': {
         const current = (next ?? snapshot).previews.get(message.jobKey);
         if (current && current.seq >= message.seq) return;
         const url = deps.createObjectURL(new Blob([message.bytes], { type: message.mime }));
-        const d = draft();
+        const previews = draft('previews');
         if (current) toRevoke.push(current.url);
-        d.previews.delete(message.jobKey);
-        d.previews.set(message.jobKey, { url, seq: message.seq, mime: message.mime, sentAt: message.sentAt });
-        trim(d.previews, maxPreviews, (p) => toRevoke.push(p.url));
+        previews.delete(message.jobKey);
+        previews.set(message.jobKey, { url, seq: message.seq, mime: message.mime, sentAt: message.sentAt });
+        trim(previews, maxPreviews, (p) => toRevoke.push(p.url));
         return;
       }
       case 'connection': {
-        const d = draft();
-        d.connections.set(message.serverId, {
+        draft('connections').set(message.serverId, {
           serverId: message.serverId,
           state: message.state,
           since: message.since,
