@@ -168,59 +168,62 @@ function jobError(d: z.output<typeof executionErrorSchema>): JobError {
   return e;
 }
 
-/** Assigns only defined, non-null values, so events carry no `undefined` keys (and no `delete`). */
-function put<T extends object, K extends keyof T>(o: T, key: K, v: T[K] | null | undefined): void {
-  if (v != null) o[key] = v;
-}
-
 type EventOf<K extends ComfyEvent['type']> = Extract<ComfyEvent, { type: K }>;
+
+/** `base` plus the optional fields that are present, so events carry no null or undefined keys. */
+function withOptional<E extends ComfyEvent>(base: E, optional: { [K in keyof E]?: E[K] | null }): E {
+  for (const key in optional) {
+    const v = optional[key];
+    if (v != null) base[key] = v as E[typeof key];
+  }
+  return base;
+}
 
 const MAPPERS = new Map<string, Mapper>([
   [
     'status',
-    mapped(statusSchema, (d) => {
-      const e: EventOf<'status'> = { type: 'status', queueRemaining: d.status.exec_info.queue_remaining };
-      put(e, 'sid', d.sid);
-      return e;
-    }),
+    mapped(statusSchema, (d) =>
+      withOptional<EventOf<'status'>>(
+        { type: 'status', queueRemaining: d.status.exec_info.queue_remaining },
+        { sid: d.sid },
+      ),
+    ),
   ],
   [
     'execution_start',
-    mapped(executionStartSchema, (d) => {
-      const e: EventOf<'execution_start'> = { type: 'execution_start', promptId: d.prompt_id };
-      put(e, 'timestamp', d.timestamp);
-      return e;
-    }),
+    mapped(executionStartSchema, (d) =>
+      withOptional<EventOf<'execution_start'>>(
+        { type: 'execution_start', promptId: d.prompt_id },
+        { timestamp: d.timestamp },
+      ),
+    ),
   ],
   [
     'execution_cached',
-    mapped(executionCachedSchema, (d) => {
-      const e: EventOf<'execution_cached'> = {
-        type: 'execution_cached',
-        promptId: d.prompt_id,
-        nodes: d.nodes ?? [],
-      };
-      put(e, 'timestamp', d.timestamp);
-      return e;
-    }),
+    mapped(executionCachedSchema, (d) =>
+      withOptional<EventOf<'execution_cached'>>(
+        { type: 'execution_cached', promptId: d.prompt_id, nodes: d.nodes ?? [] },
+        { timestamp: d.timestamp },
+      ),
+    ),
   ],
   [
     'executing',
-    mapped(executingSchema, (d) => {
-      const e: EventOf<'executing'> = { type: 'executing', node: d.node };
-      put(e, 'promptId', d.prompt_id);
-      put(e, 'displayNode', d.display_node);
-      return e;
-    }),
+    mapped(executingSchema, (d) =>
+      withOptional<EventOf<'executing'>>(
+        { type: 'executing', node: d.node },
+        { promptId: d.prompt_id, displayNode: d.display_node },
+      ),
+    ),
   ],
   [
     'progress',
-    mapped(progressSchema, (d) => {
-      const e: EventOf<'progress'> = { type: 'progress', value: d.value, max: d.max };
-      put(e, 'promptId', d.prompt_id);
-      put(e, 'node', d.node);
-      return e;
-    }),
+    mapped(progressSchema, (d) =>
+      withOptional<EventOf<'progress'>>(
+        { type: 'progress', value: d.value, max: d.max },
+        { promptId: d.prompt_id, node: d.node },
+      ),
+    ),
   ],
   [
     'progress_state',
@@ -235,48 +238,39 @@ const MAPPERS = new Map<string, Mapper>([
   ],
   [
     'executed',
-    mapped(executedSchema, (d) => {
-      const e: EventOf<'executed'> = {
-        type: 'executed',
-        node: d.node,
-        output: (d.output ?? null) as NodeOutput | null,
-      };
-      put(e, 'promptId', d.prompt_id);
-      put(e, 'displayNode', d.display_node);
-      return e;
-    }),
+    mapped(executedSchema, (d) =>
+      withOptional<EventOf<'executed'>>(
+        { type: 'executed', node: d.node, output: (d.output ?? null) as NodeOutput | null },
+        { promptId: d.prompt_id, displayNode: d.display_node },
+      ),
+    ),
   ],
   [
     'execution_success',
-    mapped(executionSuccessSchema, (d) => {
-      const e: EventOf<'execution_success'> = { type: 'execution_success', promptId: d.prompt_id };
-      put(e, 'timestamp', d.timestamp);
-      return e;
-    }),
+    mapped(executionSuccessSchema, (d) =>
+      withOptional<EventOf<'execution_success'>>(
+        { type: 'execution_success', promptId: d.prompt_id },
+        { timestamp: d.timestamp },
+      ),
+    ),
   ],
   [
     'execution_error',
-    mapped(executionErrorSchema, (d) => {
-      const e: EventOf<'execution_error'> = {
-        type: 'execution_error',
-        promptId: d.prompt_id,
-        error: jobError(d),
-      };
-      put(e, 'executed', d.executed);
-      put(e, 'timestamp', d.timestamp);
-      return e;
-    }),
+    mapped(executionErrorSchema, (d) =>
+      withOptional<EventOf<'execution_error'>>(
+        { type: 'execution_error', promptId: d.prompt_id, error: jobError(d) },
+        { executed: d.executed, timestamp: d.timestamp },
+      ),
+    ),
   ],
   [
     'execution_interrupted',
-    mapped(executionInterruptedSchema, (d) => {
-      const e: EventOf<'execution_interrupted'> = { type: 'execution_interrupted', promptId: d.prompt_id };
-      put(e, 'nodeId', d.node_id);
-      put(e, 'nodeType', d.node_type);
-      put(e, 'executed', d.executed);
-      put(e, 'timestamp', d.timestamp);
-      return e;
-    }),
+    mapped(executionInterruptedSchema, (d) =>
+      withOptional<EventOf<'execution_interrupted'>>(
+        { type: 'execution_interrupted', promptId: d.prompt_id },
+        { nodeId: d.node_id, nodeType: d.node_type, executed: d.executed, timestamp: d.timestamp },
+      ),
+    ),
   ],
   ['feature_flags', mapped(featureFlagsSchema, (d) => ({ type: 'feature_flags', flags: d }))],
 ]);
