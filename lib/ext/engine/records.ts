@@ -1,4 +1,5 @@
 /** Conversions between the tracker's `JobState` and the stored `JobRecord`/`NodeRunRecord`. */
+import { cloneJob } from '../../comfy/tracker-records';
 import type { JobState, NodeRun } from '../../comfy/types';
 import { activeFlag, type JobRecord, type NodeRunRecord } from '../db';
 import { jobKeyOf } from '../storage/repo';
@@ -7,30 +8,15 @@ import { jobKeyOf } from '../storage/repo';
 export type KeptFields = Pick<JobRecord, 'createdAt' | 'notifiedAt' | 'thumbKey'>;
 
 export function toJobRecord(serverId: string, job: JobState, kept: KeptFields): JobRecord {
+  // cloneJob copies exactly the defined fields of JobState; the tracker's reconciliation flag stays in memory
+  const { awaitingReconciliation: _pending, ...state } = cloneJob(job);
   const rec: JobRecord = {
+    ...state,
     key: jobKeyOf(serverId, job.promptId),
     serverId,
-    promptId: job.promptId,
-    status: job.status,
     active: activeFlag(job.status),
-    own: job.own,
     createdAt: kept.createdAt,
-    updatedAt: job.updatedAt,
-    currentNode: job.currentNode,
-    progress: job.progress,
-    nodes: job.nodes,
-    classTypes: job.classTypes,
-    outputs: job.outputs,
-    previewCount: job.previewCount,
   };
-  if (job.clientId !== undefined) rec.clientId = job.clientId;
-  if (job.number !== undefined) rec.number = job.number;
-  if (job.queuedAt !== undefined) rec.queuedAt = job.queuedAt;
-  if (job.startedAt !== undefined) rec.startedAt = job.startedAt;
-  if (job.endedAt !== undefined) rec.endedAt = job.endedAt;
-  if (job.error !== undefined) rec.error = job.error;
-  if (job.interruptedAt !== undefined) rec.interruptedAt = job.interruptedAt;
-  if (job.preview !== undefined) rec.preview = job.preview;
   const cls = job.currentNode !== null ? job.classTypes[job.currentNode] : undefined;
   if (cls !== undefined) rec.currentClassType = cls;
   if (kept.notifiedAt !== undefined) rec.notifiedAt = kept.notifiedAt;
