@@ -22,6 +22,8 @@ export interface ServerConfig {
   /** Largest accepted POST /v1/prompts body in bytes. */
   promptMaxBytes: number;
   webhookAttempts: number;
+  /** An API-started job with no write for this long is adopted by any instance (its own one stopped). */
+  jobOrphanAfterMs: number;
 }
 
 const serverName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'server names are 1-64 of [A-Za-z0-9._-]');
@@ -72,6 +74,7 @@ const EnvSchema = z.object({
   INGEST_BURST: int(60, 1),
   PROMPT_MAX_BYTES: int(10 * 1024 * 1024, 1024),
   WEBHOOK_ATTEMPTS: int(6, 1),
+  JOB_ORPHAN_AFTER_MS: int(120_000, 100),
 });
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
@@ -88,6 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ingestBurst: e.INGEST_BURST,
     promptMaxBytes: e.PROMPT_MAX_BYTES,
     webhookAttempts: e.WEBHOOK_ATTEMPTS,
+    jobOrphanAfterMs: e.JOB_ORPHAN_AFTER_MS,
   };
 }
 

@@ -47,6 +47,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     );
     await hub.start();
     const starter = opts.starter ?? new ComfyJobStarter({ db, config, clock, fetch: fetchImpl });
+    starter.start?.();
     const app = createApp({ db, config, hub, clock, starter, fetch: fetchImpl });
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));

@@ -7,6 +7,8 @@ import WebSocket from 'ws';
 import { ComfyClient } from '../../lib/comfy/client';
 import { BadWorkflow, isComfyError } from '../../lib/comfy/errors';
 import type { PreviewMethod } from '../../lib/comfy/http';
+import { reconcile } from '../../lib/comfy/reconcile';
+import { initialTrackerState, reduceTracker, type TrackerState } from '../../lib/comfy/tracker';
 import {
   type Clock,
   type FetchLike,
@@ -17,7 +19,14 @@ import {
 import { jobToRecord } from '../../lib/sync/schema';
 import type { ServerConfig } from '../config';
 import type { Database } from '../db/database';
-import { getJob, savePreview, setWebhookStatus, upsertJobs } from '../repo/jobs';
+import {
+  claimWebhook,
+  getJob,
+  orphanedApiJobs,
+  savePreview,
+  setWebhookStatus,
+  upsertJobs,
+} from '../repo/jobs';
 import type { JobStarter, SubmitRequest, SubmitResult } from './starter';
 import { deliverWebhook } from './webhook';
 
@@ -31,6 +40,8 @@ export interface ComfyStarterDeps {
   progressEveryMs?: number;
   /** Minimum gap between two stored previews of one job. */
   previewEveryMs?: number;
+  /** How often adopted jobs are reconciled over HTTP. Default min(5 s, orphan age / 4). */
+  adoptedPollMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -56,11 +67,93 @@ export class ComfyJobStarter implements JobStarter {
   private readonly log: (msg: string) => void;
   private closed = false;
   private readonly pendingWork = new Set<Promise<unknown>>();
+  /** Orphans followed over HTTP only (no live events reach us: another clientId queued them). */
+  private adopted = new Map<
+    string,
+    { server: string; queuedBy: string; revision: number; state: TrackerState }
+  >();
+  private adoptTimer: unknown = null;
+  private pollTimer: unknown = null;
+  private readonly orphanAfterMs: number;
+  private readonly adoptedPollMs: number;
 
   constructor(private readonly deps: ComfyStarterDeps) {
     this.progressEveryMs = deps.progressEveryMs ?? 500;
     this.previewEveryMs = deps.previewEveryMs ?? 1000;
     this.log = deps.log ?? ((m) => console.error(m));
+    // An API job nobody has written for this long is adopted (its instance stopped or crashed) and its
+    // outcome followed over HTTP; also how often orphans are looked for.
+    this.orphanAfterMs = deps.config.jobOrphanAfterMs;
+    this.adoptedPollMs = deps.adoptedPollMs ?? Math.min(5000, Math.max(100, this.orphanAfterMs / 4));
+  }
+
+  /** Begins looking for orphaned API jobs (now, then periodically). */
+  start(): void {
+    if (Object.keys(this.deps.config.comfyServers).length === 0) return;
+    const tick = () => {
+      this.track(
+        this.adoptOrphans().catch((err: unknown) =>
+          this.log(`orphan scan failed: ${(err as Error).message}`),
+        ),
+      );
+      this.adoptTimer = this.deps.clock.setTimeout(tick, this.orphanAfterMs);
+    };
+    tick();
+  }
+
+  private async adoptOrphans(): Promise<void> {
+    const servers = Object.keys(this.deps.config.comfyServers);
+    const now = this.deps.clock.now();
+    const orphans = await orphanedApiJobs(this.deps.db.pool, servers, now - this.orphanAfterMs, 200);
+    for (const o of orphans) {
+      if (this.closed || this.tracked.has(o.promptId) || this.adopted.has(o.promptId)) continue;
+      const state = reduceTracker(
+        initialTrackerState,
+        { type: 'local:queued', promptId: o.promptId, own: false },
+        now,
+      );
+      this.adopted.set(o.promptId, {
+        server: o.server,
+        queuedBy: o.queuedBy ?? 'adopted',
+        revision: o.updatedAt,
+        state,
+      });
+    }
+    if (this.adopted.size > 0 && !this.pollTimer) this.pollAdopted();
+  }
+
+  private pollAdopted(): void {
+    this.pollTimer = this.deps.clock.setTimeout(() => {
+      this.pollTimer = null;
+      this.track(
+        this.reconcileAdopted()
+          .catch((err: unknown) => this.log(`adopted jobs: ${(err as Error).message}`))
+          .finally(() => {
+            if (this.adopted.size > 0 && !this.closed) this.pollAdopted();
+          }),
+      );
+    }, this.adoptedPollMs);
+  }
+
+  private async reconcileAdopted(): Promise<void> {
+    for (const [promptId, a] of [...this.adopted]) {
+      const client = this.client(a.server);
+      if (!client || this.closed) continue;
+      const now = this.deps.clock.now();
+      let next = a.state;
+      for (const e of await reconcile(client.http, a.state)) next = reduceTracker(next, e, now);
+      const job = next.jobs[promptId];
+      if (!job || next === a.state) continue;
+      a.state = next;
+      a.revision = Math.max(a.revision + 1, now);
+      await upsertJobs(this.deps.db.pool, [
+        { ...jobToRecord(a.server, job), updatedAt: a.revision, source: 'api', queuedBy: a.queuedBy },
+      ]);
+      if (isTerminal(job.status)) {
+        this.adopted.delete(promptId);
+        await this.callWebhook(a.server, promptId);
+      }
+    }
   }
 
   private client(name: string): ComfyClient | undefined {
@@ -241,17 +334,23 @@ export class ComfyJobStarter implements JobStarter {
     const latest = this.latestJob(t.server, promptId);
     if (latest) await this.write(promptId, t, latest);
     this.tracked.delete(promptId);
-    if (!t.webhook || this.closed) return;
-    const job = await getJob(this.deps.db.pool, promptId, t.server);
+    if (t.webhook) await this.callWebhook(t.server, promptId);
+  }
+
+  private async callWebhook(server: string, promptId: string): Promise<void> {
+    if (this.closed) return;
+    const url = await claimWebhook(this.deps.db.pool, server, promptId);
+    if (!url) return;
+    const job = await getJob(this.deps.db.pool, promptId, server);
     const outcome = await deliverWebhook({
-      url: t.webhook,
+      url,
       body: { event: 'job.finished', job },
       attempts: this.deps.config.webhookAttempts,
       fetch: this.deps.fetch,
       clock: this.deps.clock,
       isClosed: () => this.closed,
     });
-    await setWebhookStatus(this.deps.db.pool, t.server, promptId, outcome).catch(() => {});
+    await setWebhookStatus(this.deps.db.pool, server, promptId, outcome).catch(() => {});
   }
 
   private track(p: Promise<unknown>): void {
@@ -266,6 +365,8 @@ export class ComfyJobStarter implements JobStarter {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.deps.clock.clearTimeout(this.adoptTimer);
+    this.deps.clock.clearTimeout(this.pollTimer);
     for (const c of this.clients.values()) c.close();
     for (const t of this.tracked.values()) this.deps.clock.clearTimeout(t.writeTimer);
     await this.idle();

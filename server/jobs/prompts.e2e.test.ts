@@ -189,3 +189,43 @@ describe.each(DB_KINDS)('POST /v1/prompts against the simulator on %s', (kind) =
     expect(res.status).toBe(403);
   });
 });
+
+describe('a job whose instance stops before it ends (PostgreSQL)', () => {
+  it('is adopted by another instance, which records the outcome and calls the webhook once', async () => {
+    const sim = await startSimulator({ port: 0, originCheck: true });
+    const hook = await startHook();
+    const tdb = await openTestDatabase('postgres');
+    const config = { comfyServers: { sim: { url: sim.url } }, jobOrphanAfterMs: 400 };
+    const a = await startTestServer(tdb.db, config);
+    let b: TestServer | undefined;
+    try {
+      const token = await a.token(['prompts']);
+      const prompt = workflow('ok');
+      prompt['2'].inputs = { ...prompt['2'].inputs, steps: 10, delay_ms: 300, seed: 4242 };
+      const res = await a.request('/v1/prompts', {
+        method: 'POST',
+        token,
+        body: JSON.stringify({ server: 'sim', prompt, webhook: `${hook.url}/adopted` }),
+      });
+      const { prompt_id: promptId } = await res.json();
+      const row = async () =>
+        (await tdb.db.pool.query('SELECT * FROM jobs WHERE prompt_id = $1', [promptId])).rows[0];
+      await until(async () => (await row())?.status === 'running');
+      await a.close(); // the job keeps running in ComfyUI; nobody follows it now
+      b = await startTestServer(tdb.db, config);
+      const done = await until(async () => {
+        const r = await row();
+        return r?.status === 'success' && r;
+      }, 20_000);
+      expect(done.outputs['3'].images).toHaveLength(1);
+      await until(async () => (await row())?.webhook_status === 'delivered');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(hook.received.filter((h) => h.body.job?.promptId === promptId)).toHaveLength(1);
+    } finally {
+      await b?.close();
+      await tdb.dispose();
+      await hook.close();
+      await sim.close();
+    }
+  }, 60_000);
+});

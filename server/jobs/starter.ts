@@ -16,6 +16,8 @@ export interface SubmitResult {
 }
 
 export interface JobStarter {
+  /** Starts background work (adopting jobs whose instance went away). */
+  start?(): void;
   submit(req: SubmitRequest): Promise<SubmitResult>;
   /** Stops tracking (sockets, timers); pending webhooks are abandoned. */
   close(): Promise<void>;

@@ -430,3 +430,44 @@ export async function setWebhookStatus(db: Queryable, server: string, promptId: 
     status,
   ]);
 }
+
+/**
+ * Claims the right to call a job's webhook: only one caller (instance) ever gets the URL back, so a job
+ * tracked by two instances (an adopted orphan) is announced once.
+ */
+export async function claimWebhook(db: Queryable, server: string, promptId: string): Promise<string | null> {
+  const res = await db.query<{ webhook_url: string }>(
+    `UPDATE jobs SET webhook_status = 'sending'
+     WHERE server = $1 AND prompt_id = $2 AND webhook_url IS NOT NULL AND webhook_status IS NULL
+     RETURNING webhook_url`,
+    [server, promptId],
+  );
+  return res.rows[0]?.webhook_url ?? null;
+}
+
+/** Jobs started through the API that nobody has written for a while and that have not ended. */
+export async function orphanedApiJobs(
+  db: Queryable,
+  servers: string[],
+  staleBeforeMs: number,
+  limit: number,
+): Promise<{ server: string; promptId: string; updatedAt: number; queuedBy: string | null }[]> {
+  if (servers.length === 0) return [];
+  const res = await db.query<{
+    server: string;
+    prompt_id: string;
+    updated_at: string;
+    queued_by: string | null;
+  }>(
+    `SELECT server, prompt_id, updated_at, queued_by FROM jobs
+     WHERE source = 'api' AND status IN ('pending', 'running') AND server = ANY($1::text[]) AND updated_at < $2
+     ORDER BY created_at LIMIT $3`,
+    [servers, staleBeforeMs, limit],
+  );
+  return res.rows.map((r) => ({
+    server: r.server,
+    promptId: r.prompt_id,
+    updatedAt: Number(r.updated_at),
+    queuedBy: r.queued_by,
+  }));
+}
