@@ -1,7 +1,6 @@
 /**
  * Overall job progress, kept cheap enough to recompute on every sampler tick.
  */
-import { entry } from './tracker-records';
 import type { JobState, NodeId, NodeRun } from './types';
 
 const clamp01 = (x: number) => (x > 0 ? Math.min(x, 1) : 0); // NaN -> 0
@@ -91,6 +90,7 @@ export function jobProgress(job: JobState): number {
   const total = Math.max(t.seen, keyCount(job.classTypes));
   if (total === 0) return 0;
   let sum = t.done;
-  for (const id of t.running) sum += fraction(entry(job.nodes, id));
+  // running ids come from the map's own keys, so a plain lookup cannot reach the prototype
+  for (const id of t.running) sum += fraction(job.nodes[id]);
   return Math.round(clamp01(sum / total) * PROGRESS_STEP) / PROGRESS_STEP;
 }

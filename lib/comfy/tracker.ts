@@ -414,10 +414,11 @@ function progressTick(
   // (Using the stored id rather than the frame's fresh copy also lets V8 skip re-hashing the key.)
   if (pid === null || (e.promptId !== undefined && e.promptId !== pid)) return null;
   if (e.node === undefined || !isFiniteNumber(e.value) || !isFiniteNumber(e.max)) return null;
-  const job = entry(state.jobs, pid);
-  if (job === undefined || job.status !== 'running') return null;
-  const n = entry(job.nodes, e.node);
-  if (n === undefined || n.state !== 'running') return null;
+  // Plain lookups, then checks an inherited member (ids like "constructor") cannot pass.
+  const job = state.jobs[pid];
+  if (job === undefined || job.promptId !== pid || job.status !== 'running') return null;
+  const n = job.nodes[e.node];
+  if (n === undefined || n.nodeId !== e.node || n.state !== 'running') return null;
   const currentNode = n.displayNodeId ?? e.node;
   if (n.value === e.value && n.max === e.max) return job.currentNode === currentNode ? state : null;
   const node = cloneRun(n);
