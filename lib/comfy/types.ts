@@ -143,9 +143,9 @@ export interface JobState {
   preview?: PreviewRef;
   previewCount: number;
   /**
-   * Set when the stream suggests the job ended but told us no outcome (queue drained on a broadcast-only
-   * stream, `executing {node:null}` without a terminal event): the reconciler should fetch it over HTTP.
-   * Cleared by a terminal event or a snapshot.
+   * Set when the stream suggests the job ended but told us no outcome (the queue drained, `executing
+   * {node:null}` came without a terminal event, or another prompt started running): the reconciler
+   * should fetch it over HTTP. Cleared by a terminal event or a snapshot.
    */
   awaitingReconciliation?: boolean;
 }
