@@ -3,10 +3,10 @@ import { i18n } from '#i18n';
 import { useServices } from '@/lib/ext/ui/services';
 
 /**
- * Opens the side panel. The window id is looked up before the click, because `chrome.sidePanel.open`
- * must run inside the click's user gesture, with no await before it.
+ * The id of the window this page lives in, looked up ahead of time: `chrome.sidePanel.open` must run
+ * inside a click's user gesture, with no await before it.
  */
-export function OpenSidePanelButton({ jobKey }: { jobKey?: string }) {
+export function useWindowId(): number | undefined {
   const services = useServices();
   const [windowId, setWindowId] = useState<number>();
   useEffect(() => {
@@ -18,12 +18,17 @@ export function OpenSidePanelButton({ jobKey }: { jobKey?: string }) {
       alive = false;
     };
   }, [services]);
+  return windowId;
+}
+
+export function OpenSidePanelButton({ windowId }: { windowId: number | undefined }) {
+  const services = useServices();
   return (
     <button
       type="button"
       className="btn"
       data-testid="open-sidepanel"
-      onClick={() => void services.openSidePanel(windowId, jobKey)}
+      onClick={() => void services.openSidePanel(windowId)}
     >
       {i18n.t('ui_open_sidepanel')}
     </button>

@@ -85,13 +85,16 @@ describe('popup', () => {
     await waitFor(() => expect(card('run1')!.getAttribute('data-status')).toBe('interrupted'));
   });
 
-  it('opens the side panel for its window', async () => {
+  it('opens the side panel for its window, or at a job from its title', async () => {
     const services = await seeded();
     renderWith(services, <PopupApp />);
     const button = await screen.findByTestId('open-sidepanel');
     await act(async () => {}); // the window id lookup
     fireEvent.click(button);
     expect(services.openedSidePanel).toEqual([{ windowId: 7, jobKey: undefined }]);
+    await waitFor(() => expect(card('old1')).not.toBeNull());
+    fireEvent.click(within(card('old1')!).getByTestId('job-open'));
+    expect(services.openedSidePanel.at(-1)).toEqual({ windowId: 7, jobKey: 'a:old1' });
   });
 });
 

@@ -1,18 +1,27 @@
-/** The toolbar popup: connection per server, active jobs with live preview and cancel, recent jobs. */
+/**
+ * The toolbar popup: connection per server, active jobs with live preview and cancel, recent jobs. A job's
+ * title opens the side panel at that job.
+ */
+import { useServices } from '@/lib/ext/ui/services';
 import { AppHeader } from './AppHeader';
 import { JobBoard } from './JobBoard';
-import { OpenSidePanelButton } from './OpenSidePanelButton';
+import { OpenSidePanelButton, useWindowId } from './OpenSidePanelButton';
 
 export const POPUP_RECENT_LIMIT = 3;
 
 export function PopupApp() {
+  const services = useServices();
+  const windowId = useWindowId();
   return (
     <div className="app app-popup">
       <AppHeader>
-        <OpenSidePanelButton />
+        <OpenSidePanelButton windowId={windowId} />
       </AppHeader>
       <main>
-        <JobBoard recentLimit={POPUP_RECENT_LIMIT} />
+        <JobBoard
+          recentLimit={POPUP_RECENT_LIMIT}
+          onOpen={(jobKey) => void services.openSidePanel(windowId, jobKey)}
+        />
       </main>
     </div>
   );
