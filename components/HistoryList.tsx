@@ -17,6 +17,7 @@ import { statusLabel } from './labels';
 export const FIRST_PAGE = 40;
 export const PAGE = 200;
 export const ROW_HEIGHT = 52;
+const NO_ROWS: JobRecord[] = [];
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' });
 
@@ -70,11 +71,9 @@ export function HistoryList({
   // A new filter starts again from the first page.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset when the filter's value changes
   useEffect(() => setLimit(FIRST_PAGE), [filterKey]);
+  // useLiveQuery keeps the previous rows while a larger page (or a new filter) loads: the list never blanks.
   const result = useHistory(filter, limit);
-  // Keep showing the previous rows while a larger page loads, so the list never blanks while scrolling.
-  const lastRows = useRef<JobRecord[]>([]);
-  if (result) lastRows.current = result.rows;
-  const rows = result?.rows ?? lastRows.current;
+  const rows = result?.rows ?? NO_ROWS;
   const hasMore = result?.hasMore ?? false;
 
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -103,7 +102,7 @@ export function HistoryList({
     }
   }, [rows.length]);
 
-  if (!result && rows.length === 0) return <p className="muted">{i18n.t('ui_loading')}</p>;
+  if (!result) return <p className="muted">{i18n.t('ui_loading')}</p>;
   if (rows.length === 0) {
     return (
       <p className="muted" data-testid="history-empty">
