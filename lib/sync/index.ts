@@ -1,4 +1,12 @@
 // The extension's sync facade. Framework-agnostic (no chrome.*): the background wires config and calls.
+//
+//   const sync = createSync({ getConfig: () => settings.sync, fetch, clock: systemClock, random: Math.random });
+//   tracker.on('job', (job) => void sync.enqueueJobChange(serverIdOrUrl, job)); // every change; coalesced
+//   self.addEventListener('online', () => sync.kick());                        // and after config changes
+//   options page: await sync.getSyncStatus() -> { enabled, lastSyncAt, pending, lastError, dropped, … }
+//
+// The outbox lives in its own IndexedDB database (`comfypulse-sync`) and survives service-worker restarts;
+// call `sync.kick()` when the worker starts so a backlog left by the previous worker is uploaded.
 import type { Clock, FetchLike, JobState, Random } from '../comfy/types';
 import { SyncOutbox, type SyncStatus } from './outbox';
 import { jobToRecord } from './schema';
