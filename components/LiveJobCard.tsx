@@ -1,4 +1,5 @@
 /** A `JobCard` wired to the store: live preview, stored thumbnail (or the first output from /view), cancel. */
+import { memo } from 'react';
 import type { JobRecord } from '@/lib/ext/db';
 import type { PublicServer } from '@/lib/ext/storage/repo';
 import { useBlobUrl, useJobPreview } from '@/lib/ext/ui/hooks';
@@ -6,7 +7,8 @@ import { firstImage, viewUrl } from '@/lib/ext/ui/outputs';
 import { useServices } from '@/lib/ext/ui/services';
 import { JobCard } from './JobCard';
 
-export function LiveJobCard({
+/** Memoised: a tick of one job re-renders that job's card only. */
+export const LiveJobCard = memo(function LiveJobCard({
   job,
   now,
   server,
@@ -37,4 +39,4 @@ export function LiveJobCard({
       large={large ?? false}
     />
   );
-}
+});
