@@ -6,7 +6,7 @@
 //   options page: await sync.getSyncStatus() -> { enabled, lastSyncAt, pending, lastError, dropped, … }
 //
 // The outbox lives in its own IndexedDB database (`comfypulse-sync`) and survives service-worker restarts;
-// call `sync.kick()` when the worker starts so a backlog left by the previous worker is uploaded.
+// createSync tries an upload at once, so a backlog left by the previous worker is not stranded.
 import type { Clock, FetchLike, JobState, Random } from '../comfy/types';
 import { SyncOutbox, type SyncStatus } from './outbox';
 import { jobToRecord } from './schema';
@@ -59,6 +59,7 @@ export function createSync(deps: SyncDeps): Sync {
     random: deps.random,
     ...(deps.batchSize !== undefined && { batchSize: deps.batchSize }),
   });
+  uploader.kick();
   return {
     outbox,
     uploader,

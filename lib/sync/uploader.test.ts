@@ -200,6 +200,23 @@ describe('createSync', () => {
     preview: { mime: 'image/jpeg', seq: 2, receivedAt: updatedAt },
   });
 
+  it('uploads a backlog left by an earlier worker as soon as it is created', async () => {
+    const ingest = fakeIngest();
+    const clock = new FakeClock();
+    const outbox = memoryOutbox();
+    await outbox.enqueueJobChange(record('left-over', 1));
+    sync = createSync({
+      getConfig: () => ({ enabled: true, ...TARGET }),
+      fetch: ingest.fetch,
+      clock,
+      random: () => 0.5,
+      outbox,
+    });
+    clock.runNext();
+    await sync.uploader.settled();
+    expect([...ingest.stored.keys()]).toEqual(['left-over']);
+  });
+
   it('is off by default: nothing is queued or sent', async () => {
     const ingest = fakeIngest();
     sync = createSync({
