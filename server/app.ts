@@ -231,6 +231,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       const send = (job: JobDto) => {
         const k = `${job.server}\u0000${job.promptId}`;
         if ((sent.get(k) ?? -1) >= job.rev || !matches(filter, job)) return;
+        // Live changes arrive in rev order per job; the map only has to bridge catch-up and live, so a
+        // stream open for days does not keep one entry per job ever seen.
+        if (sent.size >= 10_000) sent.clear();
         sent.set(k, job.rev);
         chain = chain.then(() =>
           stream.writeSSE({ event: 'job', id: String(job.rev), data: JSON.stringify(job) }).catch(() => {}),

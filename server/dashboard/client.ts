@@ -101,7 +101,10 @@ function render(): void {
   const active = all.filter((j) => ACTIVE.has(j.status));
   $('active').replaceChildren(...active.map(renderCard));
   $('no-active').hidden = active.length > 0;
-  const history = all.filter((j) => !ACTIVE.has(j.status)).slice(0, HISTORY_SIZE);
+  const finished = all.filter((j) => !ACTIVE.has(j.status));
+  const history = finished.slice(0, HISTORY_SIZE);
+  // A dashboard left open for days must not keep every job it ever saw.
+  for (const j of finished.slice(HISTORY_SIZE)) jobs.delete(keyOf(j));
   $('history')
     .querySelector('tbody')!
     .replaceChildren(...history.map(renderRow));
