@@ -6,11 +6,14 @@
 
 import { useState } from 'react';
 import { i18n } from '#i18n';
-import type { DoctorReport } from '@/lib/ext/protocol';
+import type { DoctorReport, ProtocolRequest } from '@/lib/ext/protocol';
 import { useServices } from '@/lib/ext/ui/services';
 import { FormStatus } from './form';
 
-export function DoctorPanel({ serverId }: { serverId: string }) {
+/** A saved server (by id) or a candidate not saved yet (the add form's current values). */
+export type DoctorTarget = ProtocolRequest<'bg:runDoctor'>;
+
+export function DoctorPanel({ target }: { target: () => DoctorTarget }) {
   const { send } = useServices();
   const [report, setReport] = useState<DoctorReport>();
   const [running, setRunning] = useState(false);
@@ -19,7 +22,7 @@ export function DoctorPanel({ serverId }: { serverId: string }) {
     setRunning(true);
     setFailure(undefined);
     try {
-      setReport(await send('bg:runDoctor', { serverId }));
+      setReport(await send('bg:runDoctor', target()));
     } catch (e) {
       setFailure(e instanceof Error ? e.message : String(e));
     } finally {

@@ -41,6 +41,15 @@ describe('JobCard', () => {
     expect(bar.getAttribute('aria-valuemax')).toBe('100');
   });
 
+  it('animates the bar of a running job that reports no step progress, without inventing a value', () => {
+    const { rerender } = render(<JobCard job={running({ progress: 0 })} now={NOW} />);
+    const bar = () => screen.getByRole('progressbar');
+    expect(bar().className).toContain('progress-busy');
+    expect(bar().getAttribute('aria-valuenow')).toBe('0');
+    rerender(<JobCard job={running({ progress: 0.2 })} now={NOW} />);
+    expect(bar().className).not.toContain('progress-busy');
+  });
+
   it('shows a finished job at 100%', () => {
     render(<JobCard job={makeJob('s1', 'p', 'success', 0, { progress: 0.9 })} now={NOW} />);
     expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');

@@ -116,7 +116,11 @@ export function JobCard({
           )}
           {serverName !== undefined && <span className="job-server">{serverName}</span>}
         </header>
-        <ProgressBar value={pct} label={i18n.t('ui_progress_label', [title])} />
+        <ProgressBar
+          value={pct}
+          label={i18n.t('ui_progress_label', [title])}
+          busy={job.status === 'running' && pct === 0}
+        />
         <div className="job-meta">
           {node !== undefined && (
             <span className="job-node" data-testid="job-current-node">

@@ -157,6 +157,21 @@ describe('options: servers', () => {
     expect(result.querySelector('b')).toBeNull();
     expect(screen.getByTestId('doctor-run').textContent).toBe('Test again');
   });
+
+  it('checks a server that is not saved yet with the values typed into the add form', async () => {
+    const services = setup({
+      respond: { 'bg:runDoctor': () => ({ finding: 'unreachable', message: 'down', checks: [] }) },
+    });
+    renderWith(services, <OptionsApp />);
+    const form = await screen.findByTestId('server-form');
+    fireEvent.change(within(form).getByTestId('server-url'), { target: { value: 'http://127.0.0.1:9999/' } });
+    fireEvent.change(within(form).getByTestId('server-token'), { target: { value: 't0k' } });
+    await act(async () => fireEvent.click(within(form).getByTestId('doctor-run')));
+    expect(services.actions()).toEqual([
+      { type: 'bg:runDoctor', payload: { url: 'http://127.0.0.1:9999', tokenMode: 'query', token: 't0k' } },
+    ]);
+    expect(screen.getByTestId('doctor-result').getAttribute('data-finding')).toBe('unreachable');
+  });
 });
 
 describe('options: preferences and sync', () => {

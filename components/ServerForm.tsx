@@ -177,7 +177,13 @@ export function ServerForm({ server, onSaved }: { server?: PublicServer; onSaved
           </FormStatus>
         )}
       </div>
-      {server && <DoctorPanel serverId={server.id} />}
+      <DoctorPanel
+        target={() =>
+          server
+            ? { serverId: server.id }
+            : { url: normaliseServerUrl(url) ?? url, tokenMode, ...(token !== '' && { token }) }
+        }
+      />
     </form>
   );
 }
