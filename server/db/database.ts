@@ -2,7 +2,7 @@
 // Without DATABASE_URL it starts PGlite (PostgreSQL compiled to WASM) behind pglite-socket on a loopback
 // port, so the same SQL and the same node-pg-migrate migrations run on both.
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -61,8 +61,14 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   }
 
   const dir = opts.pgliteDir ?? './.data/pglite';
-  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
-  const lite = await PGlite.create(dir);
+  const releaseLock = dir.startsWith('memory://') ? () => {} : lockDataDir(dir);
+  let lite: PGlite;
+  try {
+    lite = await PGlite.create(dir);
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
   const socket = new PGLiteSocketServer({ db: lite, host: '127.0.0.1', port: 0, maxConnections: 64 });
   await socket.start();
   const [host, port] = socket.getServerConn().split(':');
@@ -78,8 +84,45 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       await pool.end();
       await socket.stop();
       await lite.close();
+      releaseLock();
     },
   };
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same folder (say `keys create` while
+ * the server runs) would corrupt it, and PGlite has no lock of its own. Takes a pid lock file, replacing
+ * a stale one.
+ */
+export function lockDataDir(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}/comfypulse.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(file, 'utf8'));
+      if (pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new Error(
+          `The PGlite data folder ${dir} is in use by process ${pid}. PGlite serves one process: stop that ` +
+            'process first (e.g. create keys before starting the server), or use PostgreSQL (DATABASE_URL).',
+        );
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`Could not lock ${file}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export async function migrate(db: Database): Promise<void> {
