@@ -1,12 +1,21 @@
 /**
  * Runs once before the e2e suite: fails loudly when Chromium is missing, builds the extension when its
- * build is missing or older than its sources, and snapshots it for this run (see support/build.ts).
+ * build is missing or older than its sources, snapshots it for this run (see support/build.ts), and holds
+ * the machine-wide lock on port 8188 until the run ends.
  */
 import { join } from 'node:path';
 import { assertChromium, ensureBuild, ROOT, snapshotBuild } from './support/build';
+import { lockPort } from './support/port-lock';
 
-export default function globalSetup(): void {
+export default async function globalSetup(): Promise<() => void> {
   assertChromium();
-  ensureBuild((line) => console.log(`e2e setup: ${line}`));
-  process.env.COMFYPULSE_E2E_EXTENSION = snapshotBuild(join(ROOT, '.tmp/e2e/extension'));
+  const release = await lockPort(8188, { log: (line) => console.log(`e2e setup: ${line}`) });
+  try {
+    ensureBuild((line) => console.log(`e2e setup: ${line}`));
+    process.env.COMFYPULSE_E2E_EXTENSION = snapshotBuild(join(ROOT, '.tmp/e2e/extension'));
+  } catch (err) {
+    release();
+    throw err;
+  }
+  return release;
 }

@@ -55,6 +55,10 @@ for (const mode of modes) {
       await expect.poll(() => notificationIds(serviceWorker)).not.toHaveLength(0);
       const shown = await recordedNotifications(serviceWorker);
       expect(shown.length, 'a notification for the finished job').toBeGreaterThanOrEqual(1);
+      expect(
+        shown.some((n) => n.imageUrl),
+        'the completion notification carries the output thumbnail',
+      ).toBe(true);
     });
   });
 }

@@ -13,6 +13,7 @@ import type { Page } from '@playwright/test';
 import { type ExtensionBrowser, launchExtension } from '../e2e/support/browser';
 import { BUILD_DIR, ROOT, snapshotBuild } from '../e2e/support/build';
 import { ComfyDriver } from '../e2e/support/comfy';
+import { lockPort } from '../e2e/support/port-lock';
 import { startSimulator } from '../sim';
 
 const SERVER = 'http://127.0.0.1:8188';
@@ -78,6 +79,8 @@ Run ComfyUI so that it works with the extension:
 
 async function main(): Promise<void> {
   const version = await comfyAnswers();
+  // An e2e run or benchmark on this machine also uses 8188: wait for it rather than share the simulator.
+  const unlock = version ? () => {} : await lockPort(8188, { log: (line) => console.log(line) });
   const sim = version
     ? undefined
     : await startSimulator({ port: 8188, host: '127.0.0.1', originCheck: true }).catch((err: unknown) => {
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
   const cleanup = async () => {
     await browser.close();
     await sim?.close();
+    unlock();
   };
   try {
     const sidepanel = await browser.openPage('sidepanel.html');

@@ -1,7 +1,9 @@
 /** Helpers shared by the extension benchmarks (bench/ext-*.bench.ts). */
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { type ExtensionBrowser, launchExtension } from './browser';
 import { ensureBuild, ROOT, snapshotBuild } from './build';
+import { lockPort } from './port-lock';
 
 /** Builds when stale and snapshots the build for one benchmark, so a concurrent rebuild cannot skew it. */
 export function benchExtension(name: string): string {
@@ -39,4 +41,28 @@ export async function clockOffset(page: Page, rounds = 15): Promise<number> {
 
 export async function waitForConnected(page: Page, timeout = 20_000): Promise<void> {
   await page.waitForSelector('[data-testid="connection-status"][data-state="connected"]', { timeout });
+}
+
+/**
+ * Runs `fn` with a simulator on 8188 and a fresh browser with the extension, holding the port lock for the
+ * whole run and releasing everything however `fn` ends.
+ */
+export async function withBenchBrowser<S extends { url: string; close(): Promise<void> }, T>(
+  name: string,
+  startSim: () => Promise<S>,
+  fn: (browser: ExtensionBrowser, sim: S) => Promise<T>,
+): Promise<T> {
+  const extensionPath = benchExtension(name);
+  const unlock = await lockPort(8188, { log: (line) => console.log(line) });
+  let sim: S | undefined;
+  let browser: ExtensionBrowser | undefined;
+  try {
+    sim = await startSim();
+    browser = await launchExtension({ extensionPath });
+    return await fn(browser, sim);
+  } finally {
+    await browser?.close();
+    await sim?.close();
+    unlock();
+  }
 }
