@@ -138,6 +138,48 @@ const binaryDamage = fc
 
 const randomBytes = fc.uint8Array({ maxLength: 64 }).map((a) => a.buffer as ArrayBuffer);
 
+const encoder = new TextEncoder();
+const metadataJson = fc.oneof(
+  fc
+    .record(
+      {
+        node_id: fc.constantFrom('1', '2', '3', '12:5', '__proto__'),
+        prompt_id: fc.constantFrom(...promptIds, 'other'),
+        display_node_id: fc.constantFrom('1', '2', '3'),
+        parent_node_id: fc.constantFrom(null, '2'),
+        real_node_id: fc.constantFrom('1', '2', '3'),
+        image_type: fc.constantFrom('image/jpeg', 'image/png', 'text/html', ''),
+      },
+      { requiredKeys: [] },
+    )
+    .map((m) => JSON.stringify(m)),
+  fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null'),
+  fc.string({ maxLength: 20 }),
+);
+
+/**
+ * Binary frames of the three wire types built from scratch: payloads of random length, and a length
+ * word (types 3 and 4) that is usually right but may point anywhere, past the end included.
+ */
+const builtBinary = fc
+  .tuple(
+    fc.constantFrom(1, 3, 4),
+    fc.uint8Array({ maxLength: 300 }),
+    fc.oneof(fc.string({ maxLength: 16 }), metadataJson),
+    fc.option(fc.integer({ min: 0, max: 0xffffffff }), { freq: 4 }),
+  )
+  .map(([type, payload, head, lengthWord]) => {
+    const headBytes = type === 1 ? new Uint8Array(0) : encoder.encode(head);
+    const b = new Uint8Array(8 + headBytes.length + payload.length);
+    const view = new DataView(b.buffer);
+    view.setUint32(0, type, false);
+    // type 1: the format word (1 JPEG, 2 PNG, anything else); types 3/4: the length of what follows
+    view.setUint32(4, lengthWord ?? (type === 1 ? (payload[0] ?? 0) % 4 : headBytes.length), false);
+    b.set(headBytes, 8);
+    b.set(payload, 8 + headBytes.length);
+    return b.buffer;
+  });
+
 const anyFrame: fc.Arbitrary<string | ArrayBuffer> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom<string | ArrayBuffer>(...textFrames, ...binaryFrames) },
   { weight: 3, arbitrary: structuralMutation },
@@ -145,6 +187,7 @@ const anyFrame: fc.Arbitrary<string | ArrayBuffer> = fc.oneof(
   { weight: 1, arbitrary: pythonTokens },
   { weight: 2, arbitrary: randomJson },
   { weight: 2, arbitrary: binaryDamage },
+  { weight: 2, arbitrary: builtBinary },
   { weight: 1, arbitrary: randomBytes },
 );
 
@@ -204,12 +247,28 @@ describe('fuzzing decoder + tracker with random and mutated frames', () => {
   it('the decoder survives any byte sequence and any string', () => {
     const d = new FrameDecoder();
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.uint8Array({ maxLength: 128 })), (input) => {
+      fc.property(fc.oneof(fc.string(), fc.uint8Array({ maxLength: 128 }), builtBinary), (input) => {
         const ev = d.decode(input);
         if (ev !== null) expect(typeof ev.type).toBe('string');
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('binary frames of types 1, 3 and 4 of any length become a preview, a progress text or a counted parse error', () => {
+    const d = new FrameDecoder();
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(builtBinary, (frame) => {
+        const ev = d.decode(frame);
+        expect(['preview', 'progress_text', 'parse_error']).toContain(ev?.type);
+        seen.add(ev!.type);
+      }),
+      { numRuns: 500 },
+    );
+    expect(d.stats.previews + d.stats.parseErrors).toBeLessThanOrEqual(d.stats.frames);
+    expect(d.stats.unknownBinary).toBe(0);
+    expect(seen).toEqual(new Set(['preview', 'progress_text', 'parse_error']));
   });
 
   it('the hot-path validators agree with the schemas of record on every mutated frame', () => {
