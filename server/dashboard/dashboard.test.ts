@@ -66,7 +66,9 @@ describe('team dashboard in Chromium', () => {
     await page.goto(`${srv.url}/`);
     await page.getByLabel('Dashboard key (read scope)').fill(ingestKey);
     await page.getByRole('button', { name: 'Open dashboard' }).click();
-    await expect.poll(() => page.locator('#login-error').textContent()).toContain('read');
+    await expect
+      .poll(() => page.locator('#login-error').textContent(), { timeout: 10_000 })
+      .toContain('read');
     await page.getByLabel('Dashboard key (read scope)').fill(await srv.token(['read'], 'dashboard'));
     await page.getByRole('button', { name: 'Open dashboard' }).click();
     await page.locator('#live[data-state="live"]').waitFor();
@@ -112,14 +114,18 @@ describe('team dashboard in Chromium', () => {
     };
     await ingest([running]);
     const card = page.locator(`[data-testid="active-job"][data-prompt-id="${done.promptId}"]`);
-    await expect.poll(() => card.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('30');
+    await expect
+      .poll(() => card.getByRole('progressbar').getAttribute('aria-valuenow'), { timeout: 10_000 })
+      .toBe('30');
     await ingest([{ ...running, progress: 0.75, updatedAt: done.updatedAt - 1 }]);
-    await expect.poll(() => card.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('75');
+    await expect
+      .poll(() => card.getByRole('progressbar').getAttribute('aria-valuenow'), { timeout: 10_000 })
+      .toBe('75');
     expect(await card.textContent()).toContain(evil);
 
     await ingest([done]);
     const row = page.locator(`[data-testid="history-row"][data-prompt-id="${done.promptId}"]`);
-    await expect.poll(() => row.getAttribute('data-status')).toBe('success');
+    await expect.poll(() => row.getAttribute('data-status'), { timeout: 10_000 }).toBe('success');
     expect(await card.count()).toBe(0);
     expect(await row.textContent()).toContain('1.5 s');
     expect(await page.title()).not.toBe('pwned');
@@ -174,7 +180,7 @@ describe('team dashboard in Chromium', () => {
     await page.locator('#live[data-state="live"]').waitFor();
     const rows = page.locator('[data-testid="node-stat"]');
     // Most expensive first: the 12 x 400 ms sampler of the API job, then the 1.4 s KSampler ingested above.
-    await expect.poll(() => rows.first().textContent()).toContain('PeerSteps');
+    await expect.poll(() => rows.first().textContent(), { timeout: 10_000 }).toContain('PeerSteps');
     expect(await rows.nth(1).textContent()).toContain('KSampler');
     expect(cspViolations).toEqual([]);
   });

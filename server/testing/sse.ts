@@ -50,7 +50,7 @@ export async function openSse(url: string, headers: Record<string, string>): Pro
   })();
   return {
     events,
-    waitFor(pred, timeoutMs = 5000) {
+    waitFor(pred, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const hit = events.find(pred);
