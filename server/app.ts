@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, setCookie } from 'hono/cookie';
+import { cors } from 'hono/cors';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Clock, FetchLike } from '../lib/comfy/types';
@@ -109,6 +110,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => jsonError(c, 404, 'not_found', 'No such route'));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+
+  // Bearer-key routes may be called from any origin (the extension's pages, scripts): the key is never
+  // ambient, so CORS grants nothing a page could not do with the key anyway. The cookie-session routes
+  // get no CORS, and the cookie is SameSite=Strict besides.
+  const openCors = cors({
+    origin: '*',
+    allowMethods: ['GET', 'POST'],
+    allowHeaders: ['authorization', 'content-type'],
+    maxAge: 600,
+  });
+  for (const path of ['/v1/ingest', '/v1/jobs', '/v1/jobs/*', '/v1/prompts', '/v1/stats/*'])
+    app.use(path, openCors);
 
   // Dashboard login: trades a read-scoped key for an HttpOnly cookie so EventSource and <img> work.
   app.post('/v1/session', async (c) => {

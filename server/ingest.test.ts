@@ -190,6 +190,26 @@ describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
     expect((await res.json()).error.message).toContain('NUL');
   });
 
+  it('answers a CORS preflight from another origin (bearer keys are not ambient) but not for the session', async () => {
+    const pre = await srv.request('/v1/ingest', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'chrome-extension://abcdefghijklmnop',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+    expect(pre.headers.get('access-control-allow-headers')).toMatch(/authorization/i);
+    expect(pre.headers.get('access-control-allow-credentials')).toBeNull();
+    const session = await srv.request('/v1/session', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(session.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('rejects a body that is not JSON with 400', async () => {
     const res = await srv.request('/v1/ingest', { method: 'POST', token: ingestKey, body: '{"records": [' });
     expect(res.status).toBe(400);
