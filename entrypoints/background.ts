@@ -30,6 +30,8 @@ export default defineBackground(() => {
     let bg: ReturnType<typeof setupBackground> | undefined;
     const host = startEngineHost({
       db,
+      // content scripts (the tab bridge) reach the engine with engine: messages here
+      runtime: browser.runtime,
       channel: new BroadcastChannel(LIVE_CHANNEL),
       WebSocket: WebSocket as unknown as WebSocketCtor,
       fetch: (input, init) => fetch(input, init),

@@ -80,6 +80,11 @@ export interface ProtocolMap {
   /** The sync outbox's state for the options page: last sync, pending count, last error. */
   'bg:syncStatus': { req: Record<string, never>; res: SyncStatusReport };
   'engine:syncStatus': ProtocolMap['bg:syncStatus'];
+  /** The tab bridge relays what the ComfyUI tab's own socket received (accepted from configured servers only). */
+  'engine:tabFrames': {
+    req: { frames: { type: string; data: unknown }[] };
+    res: { ok: boolean; applied: number };
+  };
 }
 
 export type SyncStatusReport = SyncStatus & { enabled: boolean; nextAttemptAt: number | null };

@@ -125,6 +125,18 @@ function withTimeout<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
   });
 }
 
+/** What the tab bridge may feed in: per-prompt events only. */
+const TAB_TYPES: ReadonlySet<string> = new Set([
+  'execution_start',
+  'execution_cached',
+  'progress',
+  'progress_state',
+  'executed',
+  'execution_success',
+  'execution_error',
+  'execution_interrupted',
+]);
+
 export interface ServerActivity {
   running: number;
   pending: number;
@@ -152,7 +164,7 @@ export class ServerConnection {
   /** Set by a reconnect, cleared by the reconciliation that follows it. */
   private sinceReconnect = false;
   /** Frames held (in order) while a newly seen own prompt is being adopted. */
-  private held: ComfyEvent[] | null = null;
+  private held: [ComfyEvent, boolean][] | null = null;
 
   constructor(
     readonly server: ServerRecord,
@@ -255,9 +267,19 @@ export class ServerConnection {
     if (ev) this.onEvent(ev);
   }
 
-  private onEvent(ev: ComfyEvent): void {
+  /**
+   * Frames the ComfyUI tab received for its own prompts (relayed by the tab bridge). Only per-prompt
+   * events are taken; `status` and id-less frames describe the tab's socket, not ours.
+   */
+  ingestTab(ev: ComfyEvent): boolean {
+    if (this.stopped || !TAB_TYPES.has(ev.type) || !('promptId' in ev) || !ev.promptId) return false;
+    this.onEvent(ev, true);
+    return true;
+  }
+
+  private onEvent(ev: ComfyEvent, fromTab = false): void {
     if (this.held) {
-      this.held.push(ev);
+      this.held.push([ev, fromTab]);
       return;
     }
     // A frame about a prompt we do not track yet: its graph (node count and class types, which progress
@@ -266,12 +288,12 @@ export class ServerConnection {
     // (protocol §1.2) mean the prompt was queued with our id, by us or by a script using it.
     const pid = 'promptId' in ev && typeof ev.promptId === 'string' && ev.promptId ? ev.promptId : undefined;
     if (pid && !this.state.jobs[pid]) {
-      this.held = [ev];
-      void this.adopt(pid, ROUTED_ONLY.has(ev.type));
+      this.held = [[ev, fromTab]];
+      void this.adopt(pid, ROUTED_ONLY.has(ev.type) && !fromTab);
       return;
     }
     if (ev.type === 'preview') this.onPreview(ev);
-    if (ev.type === 'progress' || ev.type === 'progress_state' || ev.type === 'executing')
+    if (!fromTab && (ev.type === 'progress' || ev.type === 'progress_state' || ev.type === 'executing'))
       this.socket.noteProgress();
     this.apply(ev);
     if (ev.type === 'status') this.onQueueLength(ev.queueRemaining);
@@ -305,10 +327,11 @@ export class ServerConnection {
     for (let i = 0; i < held.length; i++) {
       if (this.held) {
         // a frame of yet another new prompt started a new hold: keep the order
-        (this.held as ComfyEvent[]).push(...held.slice(i));
+        (this.held as [ComfyEvent, boolean][]).push(...held.slice(i));
         return;
       }
-      this.onEvent(held[i]!);
+      const [ev, fromTab] = held[i]!;
+      this.onEvent(ev, fromTab);
     }
   }
 

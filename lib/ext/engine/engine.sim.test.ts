@@ -1,7 +1,9 @@
 import 'fake-indexeddb/auto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { type Simulator, startSimulator } from '../../../sim/server';
 import type { ApiPrompt } from '../../comfy/types';
+import { TAPPED_TYPES } from '../bridge/tap';
 import { jobKeyOf } from '../storage/repo';
 import { type Harness, startHarness, workflow } from '../testing/engine-harness';
 
@@ -213,5 +215,36 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
     // it ended a moment ago: still news, so the worker may announce it
     expect(found.notifiedAt).toBeUndefined();
     expect(Object.values(found.classTypes)).toContain('PeerSteps');
+  });
+
+  it('shows live progress of a ComfyUI-tab job from frames the tab bridge relays, and only from a server page', async () => {
+    h = await startHarness(sim.url);
+    await connected(h);
+    // the tab: its own socket and clientId; what it receives is what its frontend dispatches on app.api
+    const tab = new WebSocket(`${sim.url.replace('http', 'ws')}/ws?clientId=comfyui-tab-1`);
+    await new Promise((r) => tab.once('open', r));
+    let applied = 0;
+    let foreign = 0;
+    tab.on('message', (raw, binary) => {
+      if (binary) return;
+      const frame = JSON.parse(String(raw)) as { type: string; data: unknown };
+      if (!(TAPPED_TYPES as readonly string[]).includes(frame.type)) return;
+      applied += h!.engine.ingestTabFrames(`${sim.url}/`, [frame]);
+      foreign += h!.engine.ingestTabFrames('http://127.0.0.1:1/', [frame]);
+    });
+    try {
+      const id = await otherClientSubmits(stepsWorkflow(12, 100), 'comfyui-tab-1');
+      const done = await h.waitForJob((j) => j.promptId === id && j.active === 0, 15_000, 'tab job end');
+      expect(done).toMatchObject({ status: 'success', own: false, clientId: 'comfyui-tab-1' });
+      expect(applied).toBeGreaterThan(12);
+      expect(foreign).toBe(0);
+      const progress = h.live.flatMap((m) =>
+        m.kind === 'job' && m.job.promptId === id ? [m.job.progress] : [],
+      );
+      expect(new Set(progress.filter((p) => p > 0 && p < 1)).size).toBeGreaterThan(5);
+      expect(progress.filter((p, i) => i > 0 && p < progress[i - 1]!)).toEqual([]);
+    } finally {
+      tab.close();
+    }
   });
 });

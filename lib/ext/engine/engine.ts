@@ -5,6 +5,7 @@
  * stopped worker, so nothing is lost while it restarts) and to the pages through `broadcast`.
  */
 import type { ComfyError } from '../../comfy/errors';
+import { toComfyEvent } from '../../comfy/messages';
 import type { ApiPrompt, Clock, ConnectionState, FetchLike, Random, WebSocketCtor } from '../../comfy/types';
 import type { ComfyPulseDB, ServerRecord } from '../db';
 import type { Translate } from '../i18n';
@@ -228,6 +229,29 @@ export class Engine {
     // a passing doctor is the user's "test the fix": dial a waiting connection now
     if (report.finding === 'ok' && req.serverId) void this.refresh({ serverId: req.serverId });
     return report;
+  }
+
+  /**
+   * Frames relayed by the tab bridge from a page at `pageUrl`. Accepted only when that page is one of
+   * the configured servers (its origin and path prefix); each frame is decoded like a socket frame.
+   */
+  ingestTabFrames(pageUrl: string, frames: readonly { type: string; data: unknown }[]): number {
+    let page: URL;
+    try {
+      page = new URL(pageUrl);
+    } catch {
+      return 0;
+    }
+    const conn = [...this.conns.values()]
+      .map((c) => c.conn)
+      .find((c) => {
+        const base = new URL(c.server.url);
+        return base.origin === page.origin && page.pathname.startsWith(base.pathname.replace(/\/?$/, '/'));
+      });
+    if (!conn) return 0;
+    let applied = 0;
+    for (const f of frames) if (conn.ingestTab(toComfyEvent(f))) applied++;
+    return applied;
   }
 
   async stop(): Promise<void> {

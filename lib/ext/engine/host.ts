@@ -98,6 +98,10 @@ export function startEngineHost(deps: EngineHostDeps): EngineHost {
     },
     'engine:refresh': (req) => engine.refresh(req),
     'engine:syncStatus': () => sync.getSyncStatus(),
+    'engine:tabFrames': (req, sender) => {
+      const applied = sender.tab && sender.url ? engine.ingestTabFrames(sender.url, req.frames) : 0;
+      return { ok: applied > 0, applied };
+    },
   };
   deps.runtime?.onMessage.addListener(
     createDispatcher('engine:', handlers, (type, e) => log(`${type} failed`, e)),

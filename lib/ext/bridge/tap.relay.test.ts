@@ -1,0 +1,78 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createRelay } from './relay';
+import { attachTap, TAP_SOURCE, type TapMessage, type TapWindow } from './tap';
+
+function fakeWindow() {
+  const posted: TapMessage[] = [];
+  const timers: (() => void)[] = [];
+  const win: TapWindow = {
+    location: { origin: 'http://127.0.0.1:8188' },
+    postMessage: (m) => posted.push(m as TapMessage),
+    setTimeout: (fn) => timers.push(fn),
+  };
+  const runTimers = () => {
+    while (timers.length) timers.shift()!();
+  };
+  return { win, posted, runTimers };
+}
+
+describe('tab tap', () => {
+  it('waits for the frontend api, then relays wire-shaped job events in batches, to its own origin only', () => {
+    const { win, posted, runTimers } = fakeWindow();
+    const postSpy = vi.spyOn(win, 'postMessage');
+    attachTap(win, { pollMs: 10, waitMs: 1000 });
+    const api = new EventTarget();
+    win.app = { api };
+    runTimers();
+    api.dispatchEvent(
+      new CustomEvent('progress', { detail: { value: 1, max: 4, prompt_id: 'p', node: '2' } }),
+    );
+    api.dispatchEvent(new CustomEvent('executing', { detail: '2' }));
+    api.dispatchEvent(new CustomEvent('execution_success', { detail: { prompt_id: 'p' } }));
+    api.dispatchEvent(new CustomEvent('progress', { detail: 'not a frame' }));
+    runTimers();
+    expect(posted).toEqual([
+      {
+        source: TAP_SOURCE,
+        frames: [
+          { type: 'progress', data: { value: 1, max: 4, prompt_id: 'p', node: '2' } },
+          { type: 'execution_success', data: { prompt_id: 'p' } },
+        ],
+      },
+    ]);
+    expect(postSpy).toHaveBeenCalledWith(expect.anything(), 'http://127.0.0.1:8188');
+  });
+
+  it('gives up quietly on a page that never gets a ComfyUI api', () => {
+    const { win, posted, runTimers } = fakeWindow();
+    attachTap(win, { pollMs: 10, waitMs: 50 });
+    runTimers();
+    expect(posted).toEqual([]);
+  });
+});
+
+describe('tab relay', () => {
+  function relayOn() {
+    const target = new EventTarget();
+    const forwarded: unknown[] = [];
+    createRelay(target as unknown as Window, async (frames) => forwarded.push(frames));
+    const deliver = (data: unknown, source: unknown = target) => {
+      const e = new MessageEvent('message', { data });
+      Object.defineProperty(e, 'source', { value: source });
+      target.dispatchEvent(e);
+    };
+    return { forwarded, deliver };
+  }
+
+  it('forwards valid tap messages from its own window only', () => {
+    const { forwarded, deliver } = relayOn();
+    const frames = [{ type: 'progress', data: { value: 1, max: 2, prompt_id: 'p' } }];
+    deliver({ source: TAP_SOURCE, frames });
+    deliver({ source: TAP_SOURCE, frames }, {});
+    deliver({ source: 'someone-else', frames });
+    deliver({ source: TAP_SOURCE, frames: [{ type: 'status', data: {} }] });
+    deliver({ source: TAP_SOURCE, frames: [{ type: 'progress', data: 'x' }] });
+    deliver({ source: TAP_SOURCE, frames: Array.from({ length: 501 }, () => frames[0]) });
+    expect(forwarded).toEqual([frames]);
+  });
+});
