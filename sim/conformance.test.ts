@@ -5,12 +5,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from './index';
-import { collapse, compareTraces, tokenOf } from './testing/conformance';
+import { collapse, compareTraces, tokenOf, withFeatureFlags, withObserver } from './testing/conformance';
 import { loadTrace, loadWorkflow } from './testing/fixtures';
 import { type RecordOptions, record, type TraceLine } from './testing/recorder';
 
 type Scenario = {
   trace: string;
+  /** For a role the traces do not record: the reference derived from `trace` (see testing/conformance). */
+  derive?: { name: string; from: (lines: TraceLine[]) => TraceLine[] };
   workflow: string;
   /** Workflows run to completion first, as on the real server (the traces were recorded in sequence). */
   prime: string[];
@@ -50,6 +52,36 @@ const scenarios: Scenario[] = [
   },
 ];
 
+const featureFlagsReply = loadTrace('ok-feature-flags').find(
+  (l) => l.kind === 'text' && (l.msg as { type?: string }).type === 'feature_flags',
+)!;
+const ff = { featureFlags: { supports_preview_metadata: true } };
+const flagged = { name: 'feature flags', from: (l: TraceLine[]) => withFeatureFlags(l, featureFlagsReply) };
+const observed = { name: 'observer', from: withObserver };
+
+// Roles the traces do not record for these workflows, checked against derived references.
+const derived: Scenario[] = [
+  { trace: 'fail', derive: flagged, workflow: 'fail', prime: ['ok'], options: ff, timeScale: 0.1 },
+  { trace: 'cached', derive: flagged, workflow: 'cached', prime: ['ok'], options: ff, timeScale: 0.1 },
+  { trace: 'ok', derive: observed, workflow: 'ok', prime: [], options: { observer: true }, timeScale: 0.1 },
+  {
+    trace: 'fail',
+    derive: observed,
+    workflow: 'fail',
+    prime: ['ok'],
+    options: { observer: true },
+    timeScale: 0.1,
+  },
+  {
+    trace: 'cached',
+    derive: observed,
+    workflow: 'cached',
+    prime: ['ok'],
+    options: { observer: true },
+    timeScale: 0.1,
+  },
+];
+
 let sim: Simulator | undefined;
 afterEach(async () => {
   await sim?.close();
@@ -73,6 +105,35 @@ describe('simulator conforms to the real ComfyUI traces', () => {
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);
   });
+});
+
+describe('simulator conforms to references derived for roles the traces do not record', () => {
+  it('derives ok-feature-flags from ok (the rule, checked on real data)', () => {
+    // ok-feature-flags ran after ok, so its node 1 was cached: compare what the flags change, the
+    // greeting up to execution_cached and everything from the first sampler step on.
+    const real = loadTrace('ok-feature-flags');
+    const derivedLines = withFeatureFlags(loadTrace('ok'), featureFlagsReply);
+    const upToCached = (l: TraceLine[]) =>
+      l.slice(0, l.findIndex((x) => tokenOf(x) === 'execution_cached') + 1);
+    const fromFirstStep = (l: TraceLine[]) => l.slice(l.findIndex((x) => tokenOf(x)?.startsWith('bin')) - 1);
+    expect(compareTraces(upToCached(real), upToCached(derivedLines)).problems).toEqual([]);
+    expect(compareTraces(fromFirstStep(real), fromFirstStep(derivedLines)).problems).toEqual([]);
+    // and the derivation is not vacuous: the untouched ok trace differs in exactly those parts
+    expect(compareTraces(upToCached(real), upToCached(loadTrace('ok'))).ok).toBe(false);
+    expect(compareTraces(fromFirstStep(real), fromFirstStep(loadTrace('ok'))).ok).toBe(false);
+  });
+
+  it.each(derived)(
+    '$trace with $derive.name',
+    async ({ trace, derive, workflow, prime: before, options, timeScale }) => {
+      sim = await startSimulator({ port: 0, timeScale });
+      await prime(sim, before);
+      const rec = await record({ baseUrl: sim.url, workflow: loadWorkflow(workflow), ...fast, ...options });
+      const report = compareTraces(derive!.from(loadTrace(trace)), rec.lines);
+      expect(report.problems).toEqual([]);
+      expect(report.ok).toBe(true);
+    },
+  );
 });
 
 describe('the TypeScript conformance comparator', () => {
@@ -104,6 +165,17 @@ describe('the TypeScript conformance comparator', () => {
     });
     expect(compareTraces(ok, stripped).problems).toEqual([
       'submitter execution_start: fields missing in candidate: ["timestamp"]',
+    ]);
+  });
+
+  it('reports a field the real trace does not have', () => {
+    const padded = ok.map((l): TraceLine => {
+      const msg = l.msg as { type?: string; data?: Record<string, unknown> } | undefined;
+      if (l.kind !== 'text' || msg?.type !== 'execution_start') return l;
+      return { ...l, msg: { ...msg, data: { ...msg.data, extra: 1 } } };
+    });
+    expect(compareTraces(ok, padded).problems).toEqual([
+      'submitter execution_start: fields not in the real trace: ["extra"]',
     ]);
   });
 

@@ -1,7 +1,7 @@
 /**
  * A TypeScript port of shared/tools/conformance.py: compares a reference trace from the real server with
  * a candidate trace of the same scenario. Per connection role it compares the sequence of event kinds
- * (JSON types, binary types, HTTP statuses) and the field names of each JSON event's data.
+ * (JSON types, binary types, HTTP statuses) and the field names of each JSON event's data, both ways.
  * `loose` ignores run lengths and skips the first connection of a role that was deliberately dropped.
  */
 import type { TraceLine } from './recorder';
@@ -109,9 +109,63 @@ export function compareTraces(
     if (conn === 'http') continue;
     const cf = c.fields.get(key);
     if (!cf) continue;
-    const missing = [...(r.fields.get(key) ?? [])].filter((f) => !cf.has(f)).sort();
+    const rf = r.fields.get(key) ?? new Set<string>();
+    const missing = [...rf].filter((f) => !cf.has(f)).sort();
     if (missing.length > 0)
       problems.push(`${conn} ${type}: fields missing in candidate: ${JSON.stringify(missing)}`);
+    // Stricter than conformance.py, which reports only missing fields: the field set must match.
+    const extra = r.fields.has(key) ? [...cf].filter((f) => !rf.has(f)).sort() : [];
+    if (extra.length > 0)
+      problems.push(`${conn} ${type}: fields not in the real trace: ${JSON.stringify(extra)}`);
   }
   return { ok: problems.length === 0, problems };
+}
+
+// ---- derived references -----------------------------------------------------------------------------
+// Roles the real traces do not record for every workflow, derived from a recorded trace by rules that
+// the protocol reference states as observed on the wire (§5, §12). Each derivation is pinned against a
+// real trace where one exists.
+
+const isText = (l: TraceLine, type: string) =>
+  l.kind === 'text' && (l.msg as { type?: string })?.type === type;
+
+/**
+ * The same scenario with `feature_flags {supports_preview_metadata: true}` sent first (§12): the reply
+ * follows the greeting `status`, and every step's type-1 preview after `progress` becomes a type-4
+ * preview before it (§5: `progress_state` → [type 4] → `progress` → [type 1]). Nothing else changes.
+ */
+export function withFeatureFlags(reference: TraceLine[], reply: TraceLine, conn = 'submitter'): TraceLine[] {
+  const out: TraceLine[] = [];
+  let greeted = false;
+  for (const line of reference) {
+    if (line.conn !== conn) {
+      out.push(line);
+      continue;
+    }
+    if (line.kind === 'binary' && line.event_type === 1) {
+      const progressAt = out.length - 1;
+      const prev = out[progressAt];
+      if (!prev || !isText(prev, 'progress')) throw new Error('type-1 preview without its progress');
+      out.splice(progressAt, 0, { ...line, event_type: 4 });
+      continue;
+    }
+    out.push(line);
+    if (!greeted && isText(line, 'status')) {
+      out.push({ ...reply, conn });
+      greeted = true;
+    }
+  }
+  return out;
+}
+
+/**
+ * Adds an observer (another clientId, connected before the prompt) to a scenario whose prompt carries
+ * the submitter's client_id: it gets only `status`, the greeting and every queue broadcast (§3, §12:
+ * "Any other socket gets only status. That holds for success, failure and interrupt alike.").
+ */
+export function withObserver(reference: TraceLine[], submitter = 'submitter'): TraceLine[] {
+  const statuses = reference
+    .filter((l) => l.conn === submitter && isText(l, 'status'))
+    .map((l): TraceLine => ({ ...l, conn: 'observer' }));
+  return [...reference, ...statuses];
 }
