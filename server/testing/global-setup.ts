@@ -1,6 +1,7 @@
 // Vitest globalSetup: one throwaway PostgreSQL cluster for the whole run (or TEST_DATABASE_URL).
 // It never throws: when PostgreSQL is missing the reason is handed to the tests, which then FAIL with
 // it (a prerequisite that is missing must not turn into a silent pass or skip).
+import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { type PgCluster, startPgCluster } from './pg-cluster';
 
@@ -11,11 +12,14 @@ declare module 'vitest' {
   }
 }
 
-/** True when the command line may select tests of server/ or lib/sync (no filter selects everything). */
+/**
+ * False only when every positional argument is an existing path outside server/ and lib/sync (e.g.
+ * `vitest run lib/comfy`), so other suites do not pay for a cluster; anything unclear starts it.
+ */
 function mayRunDbTests(argv: string[]): boolean {
   const filters = argv.slice(2).filter((a) => !a.startsWith('-') && a !== 'run' && !/vitest/.test(a));
   if (filters.length === 0) return true;
-  return filters.some((f) => /server|sync/.test(f) || /^(\.\/?|lib\/?)$/.test(f));
+  return !filters.every((f) => existsSync(f) && !/server|sync/.test(f) && !/^(\.\/?|lib\/?)$/.test(f));
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
