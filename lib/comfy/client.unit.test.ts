@@ -129,6 +129,45 @@ describe('ComfyClient', () => {
     client.close();
   });
 
+  it('bad frames mid-job are reported as events and lose nothing: the socket stays, later frames apply', async () => {
+    const client = makeClient();
+    ws.last().open();
+    await settle();
+    const events: string[] = [];
+    client.on('event', (e) => {
+      // a parse error's reason names what was wrong; its first words are enough to tell them apart
+      events.push(e.type === 'parse_error' ? `parse_error:${e.reason.slice(0, 14)}` : e.type);
+    });
+    await client.submit({ '1': { class_type: 'X', inputs: {} } }, { promptId: A });
+    const socket = ws.last();
+    socket.receive({ type: 'execution_start', data: { prompt_id: A } });
+    socket.receive('{"type": "progress", "data": {"value": 1,'); // truncated JSON
+    socket.receive({ type: 'cm-queue-status', data: { anything: true } }); // a custom node's event
+    socket.receive({ type: 'progress', data: { value: 'x', max: 4, prompt_id: A, node: '1' } });
+    socket.receive(new Uint8Array([0, 0, 0]).buffer); // no type word
+    socket.receive(new Uint8Array([0, 0, 0, 9, 1]).buffer); // unknown binary type: counted, dropped
+    socket.receive(
+      `{"type": "progress", "data": {"value": NaN, "max": 4, "prompt_id": "${A}", "node": "1"}}`,
+    );
+    socket.receive({ type: 'progress', data: { value: 2, max: 4, prompt_id: A, node: '1' } });
+    socket.receive({ type: 'execution_success', data: { prompt_id: A } });
+    expect(events).toEqual([
+      'execution_start',
+      'parse_error:malformed JSON',
+      'unknown',
+      'parse_error:progress: valu',
+      'parse_error:binary frame o',
+      'parse_error:progress: valu', // NaN parses (as null), then fails the schema: named, not thrown
+      'progress',
+      'execution_success',
+    ]);
+    expect(ws.sockets).toHaveLength(1);
+    expect(client.connectionState).toBe('connected');
+    expect(client.getJob(A)).toMatchObject({ status: 'success', progress: 1 });
+    expect(client.getJob(A)!.nodes['1']).toMatchObject({ value: 2, max: 4 });
+    client.close();
+  });
+
   it('cancel of a pending job deletes only that id; of an unknown one sends no interrupt at all', async () => {
     const client = makeClient();
     model.running = [B]; // someone else's job is running
