@@ -102,7 +102,9 @@ function fakeWorld() {
     badge,
     tabs,
     send,
-    click: (id: string) => clicked.forEach((c) => c(id)),
+    click: (id: string) => {
+      for (const c of clicked) c(id);
+    },
     failSidePanel: () => {
       sidePanelFails = true;
     },
