@@ -136,6 +136,33 @@ describe('SyncUploader', () => {
     expect(status.lastSyncAt! - outageEnd).toBeLessThanOrEqual(300_000);
   });
 
+  it('keeps retrying when something unexpected throws (config reader, storage)', async () => {
+    const clock = new FakeClock();
+    const outbox = memoryOutbox();
+    const ingest = fakeIngest();
+    let broken = true;
+    const uploader = new SyncUploader({
+      outbox,
+      getTarget: () => {
+        if (broken) throw new Error('settings unreadable');
+        return TARGET;
+      },
+      fetch: ingest.fetch,
+      clock,
+      random: () => 0.5,
+    });
+    await outbox.enqueueJobChange(record('a', 1));
+    uploader.kick();
+    clock.runNext();
+    await uploader.settled();
+    expect((await outbox.getSyncStatus()).lastError).toContain('settings unreadable');
+    broken = false;
+    clock.runNext();
+    await uploader.settled();
+    expect(ingest.stored.has('a')).toBe(true);
+    outbox.close();
+  });
+
   it('honours Retry-After on 429', async () => {
     const s = setup();
     outbox = s.outbox;

@@ -98,13 +98,22 @@ export class SyncUploader {
       this.again = true;
       return this.running;
     }
-    this.running = this.drain().finally(() => {
-      this.running = null;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        if (this.timer === null) this.schedule(0);
-      }
-    });
+    this.running = this.drain()
+      .catch(async (err: unknown): Promise<FlushResult> => {
+        // Anything unexpected (IndexedDB quota, a throwing config reader) must not end the loop.
+        this.failures++;
+        const message = `Sync failed: ${err instanceof Error ? err.message : String(err)}`;
+        await this.o.outbox.setMeta('lastError', message).catch(() => {});
+        if (!this.stopped) this.schedule(this.backoffDelay());
+        return 'retrying';
+      })
+      .finally(() => {
+        this.running = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          if (this.timer === null) this.schedule(0);
+        }
+      });
     return this.running;
   }
 
