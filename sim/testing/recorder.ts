@@ -356,8 +356,6 @@ export async function record(opts: RecordOptions): Promise<RecordResult> {
   };
 }
 
-export const toJsonl = (lines: TraceLine[]): string => `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`;
-
 export const parseJsonl = (text: string): TraceLine[] =>
   text
     .split('\n')
