@@ -35,7 +35,10 @@ export interface SyncDeps {
 }
 
 export interface Sync {
-  /** Records a change of a job on a ComfyUI server (`server`: its id or URL). No-op while sync is off. */
+  /**
+   * Records a change of a job on a ComfyUI server (`server`: its id or URL). No-op while sync is off.
+   * Never rejects: a job the ingest contract refuses is reported through `lastError`.
+   */
   enqueueJobChange(server: string, job: JobState): Promise<void>;
   getSyncStatus(): Promise<SyncStatus & { enabled: boolean; nextAttemptAt: number | null }>;
   /** Try now (config changed, browser online again). */
@@ -66,7 +69,18 @@ export function createSync(deps: SyncDeps): Sync {
     async enqueueJobChange(server, job) {
       const cfg = await enabledTarget();
       if (!cfg) return;
-      await outbox.enqueueJobChange(jobToRecord(server, job, cfg.user));
+      try {
+        await outbox.enqueueJobChange(jobToRecord(server, job, cfg.user));
+      } catch (err) {
+        // A state the ingest contract refuses is a bug to show, not a reason to break the caller.
+        await outbox
+          .setMeta(
+            'lastError',
+            `Job ${job.promptId} could not be queued: ${(err as Error).message.slice(0, 300)}`,
+          )
+          .catch(() => {});
+        return;
+      }
       uploader.kick();
     },
     async getSyncStatus() {

@@ -244,6 +244,18 @@ describe('createSync', () => {
     expect([...ingest.stored.keys()]).toEqual(['left-over']);
   });
 
+  it('reports a job state the contract refuses instead of throwing at the caller', async () => {
+    sync = createSync({
+      getConfig: () => ({ enabled: true, ...TARGET }),
+      fetch: fakeIngest().fetch,
+      clock: new FakeClock(),
+      random: () => 0.5,
+      outbox: memoryOutbox(),
+    });
+    await expect(sync.enqueueJobChange('local', { ...job('', 1) })).resolves.toBeUndefined();
+    expect((await sync.getSyncStatus()).lastError).toMatch(/could not be queued/);
+  });
+
   it('is off by default: nothing is queued or sent', async () => {
     const ingest = fakeIngest();
     sync = createSync({
