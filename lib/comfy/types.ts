@@ -10,7 +10,10 @@
 export type NodeId = string;
 
 /** The API-format graph posted to `/prompt`. */
-export type ApiPrompt = Record<NodeId, { class_type: string; inputs: Record<string, unknown>; _meta?: unknown }>;
+export type ApiPrompt = Record<
+  NodeId,
+  { class_type: string; inputs: Record<string, unknown>; _meta?: unknown }
+>;
 
 /** One file in an `executed` output (`images`, `gifs`, `audio`, `video`, ...). Extra keys pass through. */
 export interface OutputFile {
@@ -86,7 +89,13 @@ export type ComfyEventType = ComfyEvent['type'];
 
 export type JobStatus = 'pending' | 'running' | 'success' | 'error' | 'interrupted' | 'cancelled' | 'lost';
 
-export const TERMINAL_STATUSES: readonly JobStatus[] = ['success', 'error', 'interrupted', 'cancelled', 'lost'];
+export const TERMINAL_STATUSES: readonly JobStatus[] = [
+  'success',
+  'error',
+  'interrupted',
+  'cancelled',
+  'lost',
+];
 
 export function isTerminal(status: JobStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
@@ -180,7 +189,13 @@ export type LocalEvent =
 export type TrackerEvent = ComfyEvent | LocalEvent;
 
 /** Connection states, shared with the UI contract (`data-state` of the connection badge). */
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'rejected' | 'auth-required';
+export type ConnectionState =
+  | 'connecting'
+  | 'connected'
+  | 'reconnecting'
+  | 'offline'
+  | 'rejected'
+  | 'auth-required';
 
 /** Injected time source; tests pass fake timers. */
 export interface Clock {
