@@ -86,7 +86,11 @@ function renderRow(j: JobDto): HTMLElement {
   if (src) thumb.append(image(src, 'output'));
   tr.append(thumb);
   const status = el('td');
-  status.append(el('span', { class: 'status', 'data-status': j.status }, j.status));
+  const label = el('span', { class: 'status', 'data-status': j.status }, j.status);
+  // The failure reason as a tooltip (an attribute, so still text).
+  const message = (j.error as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') label.title = message.slice(0, 500);
+  status.append(label);
   tr.append(status);
   tr.append(el('td', { title: j.promptId }, j.promptId.slice(0, 8)));
   tr.append(el('td', {}, j.server));
