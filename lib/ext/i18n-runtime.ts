@@ -26,7 +26,8 @@ export function formatChromeMessage(m: ChromeMessages[string], subs: readonly (s
   for (const [name, ph] of Object.entries(m.placeholders ?? {})) {
     text = text.replace(new RegExp(`\\$${name}\\$`, 'gi'), ph.content);
   }
-  return text.replace(/\$(\d)/g, (_, n: string) => String(subs[Number(n) - 1] ?? '')).replace(/\$\$/g, '$');
+  // one pass, so a literal `$$` before a digit stays a dollar sign
+  return text.replace(/\$(\$|\d)/g, (_, c: string) => (c === '$' ? '$' : String(subs[Number(c) - 1] ?? '')));
 }
 
 export async function loadRuntimeTranslator(
