@@ -61,19 +61,55 @@ test('the service worker is stopped mid-job: the job still ends in success with 
   await expect.poll(() => notificationIds(serviceWorker), { timeout: 20_000 }).not.toHaveLength(0);
 });
 
-test('the service worker is stopped with no page open: the watchdog restores the connection', async ({
+test('the service worker is stopped while no page is open: a job that ran meanwhile is there when one opens', async ({
   extension,
   comfy,
 }) => {
+  // Connected first, then every page closed, so nothing but the extension itself keeps it going.
+  const first = await extension.openPage('sidepanel.html');
+  await expect(first.locator('[data-testid="connection-status"]').first()).toHaveAttribute(
+    'data-state',
+    'connected',
+  );
+  await first.close();
   await extension.stopServiceWorker();
+
   const id = await comfy.post('ok', { steps: 4, delayMs: 100 });
   await comfy.waitForHistory(id);
-  // Opening the side panel afterwards must show the finished job, reconciled without any user action.
   const page = await extension.openPage('sidepanel.html');
   await expect(page.locator(`[data-testid="job-card"][data-prompt-id="${id}"]`).first()).toHaveAttribute(
     'data-status',
     'success',
-    { timeout: 30_000 },
+    { timeout: 10_000 },
+  );
+});
+
+test('the offscreen engine is closed and the service worker stopped: the watchdog alarm restores both', async ({
+  extension,
+  comfy,
+}) => {
+  const first = await extension.openPage('sidepanel.html');
+  await expect(first.locator('[data-testid="connection-status"]').first()).toHaveAttribute(
+    'data-state',
+    'connected',
+  );
+  await first.close();
+  // With the socket's document gone and the worker stopped, nothing but the watchdog (chrome.alarms, at
+  // least 30 s apart) can bring the engine back while no page of the extension is open.
+  expect(await extension.closeOffscreen()).toBe(1);
+  await extension.stopServiceWorker();
+  expect(await extension.extensionTargets()).not.toContainEqual(expect.stringMatching(/offscreen/));
+
+  const id = await comfy.post('ok', { steps: 4, delayMs: 100 });
+  await comfy.waitForHistory(id);
+  await expect
+    .poll(() => extension.extensionTargets(), { timeout: 45_000, message: 'the offscreen engine is back' })
+    .toContainEqual(expect.stringMatching(/offscreen\.html/));
+  const page = await extension.openPage('sidepanel.html');
+  await expect(page.locator(`[data-testid="job-card"][data-prompt-id="${id}"]`).first()).toHaveAttribute(
+    'data-status',
+    'success',
+    { timeout: 10_000 },
   );
 });
 

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page, type Worker } from '@playwright/test';
+import { type BrowserContext, type CDPSession, chromium, type Page, type Worker } from '@playwright/test';
 import { assertChromium, CHROMIUM } from './build';
 
 export interface LaunchOptions {
@@ -28,6 +28,10 @@ export interface ExtensionBrowser {
   serviceWorker(): Promise<Worker>;
   /** Opens an extension page (`popup.html`, `sidepanel.html`, `options.html`) in a new tab. */
   openPage(path: string): Promise<Page>;
+  /** The extension's live targets (service worker, offscreen document, pages) as `type path`. */
+  extensionTargets(): Promise<string[]>;
+  /** Closes the extension's offscreen document(s), as Chrome may; returns how many were closed. */
+  closeOffscreen(): Promise<number>;
   /** Stops every service worker of the profile, as Chrome does to an idle worker (protocol §12). */
   stopServiceWorker(): Promise<void>;
   /** Closes the browser; removes the profile only when this launch created it. */
@@ -104,9 +108,39 @@ export async function launchExtension(opts: LaunchOptions): Promise<ExtensionBro
     }
   };
 
+  const withBrowserCdp = async <T>(fn: (cdp: CDPSession) => Promise<T>): Promise<T> => {
+    const browser = context.browser();
+    if (!browser) throw new Error('no browser handle for this context');
+    const cdp = await browser.newBrowserCDPSession();
+    try {
+      return await fn(cdp);
+    } finally {
+      await cdp.detach();
+    }
+  };
+  const prefix = `chrome-extension://${extensionId}/`;
+  const targets = (cdp: CDPSession) =>
+    cdp
+      .send('Target.getTargets')
+      .then((r) =>
+        (r.targetInfos as { targetId: string; type: string; url: string }[]).filter((t) =>
+          t.url.startsWith(prefix),
+        ),
+      );
+  const extensionTargets = () =>
+    withBrowserCdp(async (cdp) => (await targets(cdp)).map((t) => `${t.type} ${t.url.slice(prefix.length)}`));
+  const closeOffscreen = () =>
+    withBrowserCdp(async (cdp) => {
+      const offscreen = (await targets(cdp)).filter((t) => t.url.includes('offscreen'));
+      for (const t of offscreen) await cdp.send('Target.closeTarget', { targetId: t.targetId });
+      return offscreen.length;
+    });
+
   return {
     context,
     extensionId,
+    extensionTargets,
+    closeOffscreen,
     userDataDir,
     logs,
     serviceWorker: async () => {
