@@ -107,6 +107,34 @@ describe('simulator conforms to the real ComfyUI traces', () => {
   });
 });
 
+/** Milliseconds from execution_start to each progress frame and to execution_success, on the submitter. */
+function timeline(lines: TraceLine[]): { progress: number[]; success: number } {
+  const text = lines.filter((l) => l.conn === 'submitter' && l.kind === 'text');
+  const at = (type: string) => text.find((l) => (l.msg as { type: string }).type === type)!.t_ms;
+  const t0 = at('execution_start');
+  const progress = text
+    .filter((l) => (l.msg as { type: string }).type === 'progress')
+    .map((l) => l.t_ms - t0);
+  return { progress, success: at('execution_success') - t0 };
+}
+
+describe('simulator timing', () => {
+  it('runs ok.json at the real pace: PeerSteps ticks every 250 ms, success after about 2.1 s', async () => {
+    sim = await startSimulator({ port: 0 });
+    const rec = await record({ baseUrl: sim.url, workflow: loadWorkflow('ok'), ...fast });
+    const real = timeline(loadTrace('ok'));
+    const ours = timeline(rec.lines);
+    expect(ours.progress).toHaveLength(real.progress.length);
+    // Timers only ever fire late, so the lower bound is tight and the upper one allows a loaded machine.
+    ours.progress.forEach((t, i) => {
+      expect(t).toBeGreaterThanOrEqual(real.progress[i]! * 0.95);
+      expect(t).toBeLessThanOrEqual(real.progress[i]! * 1.5 + 100);
+    });
+    expect(ours.success).toBeGreaterThanOrEqual(real.success * 0.9);
+    expect(ours.success).toBeLessThanOrEqual(real.success * 1.5 + 100);
+  });
+});
+
 describe('simulator conforms to references derived for roles the traces do not record', () => {
   it('derives ok-feature-flags from ok (the rule, checked on real data)', () => {
     // ok-feature-flags ran after ok, so its node 1 was cached: compare what the flags change, the
