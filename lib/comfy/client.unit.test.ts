@@ -129,6 +129,35 @@ describe('ComfyClient', () => {
     client.close();
   });
 
+  it('calls the constructor callbacks: onStatus, onProgress, onComplete, onError', async () => {
+    const seen: string[] = [];
+    const client = makeClient({
+      onStatus: (s) => seen.push(`status:${s}`),
+      onProgress: (j) => seen.push(`progress:${j.promptId.slice(0, 1)}:${j.progress}`),
+      onComplete: (j) => seen.push(`complete:${j.promptId.slice(0, 1)}`),
+      onError: (e) => seen.push(`error:${'promptId' in e ? e.promptId.slice(0, 1) : e.kind}`),
+    });
+    ws.last().open();
+    await settle();
+    await client.submit({ '1': { class_type: 'X', inputs: {} } }, { promptId: A });
+    await client.submit({ '1': { class_type: 'X', inputs: {} } }, { promptId: B });
+    const socket = ws.last();
+    socket.receive({ type: 'execution_start', data: { prompt_id: A } });
+    socket.receive({ type: 'progress', data: { value: 1, max: 2, prompt_id: A, node: '1' } });
+    socket.receive({ type: 'execution_success', data: { prompt_id: A } });
+    socket.receive({ type: 'execution_start', data: { prompt_id: B } });
+    socket.receive({
+      type: 'execution_error',
+      data: { prompt_id: B, node_id: '1', node_type: 'X', exception_message: 'boom', exception_type: 'E' },
+    });
+    expect(seen).toContain('status:connected');
+    expect(seen.indexOf('status:connecting')).toBeLessThan(seen.indexOf('status:connected'));
+    expect(seen).toContain('progress:1:0.5');
+    expect(seen.filter((x) => x.startsWith('complete:'))).toEqual(['complete:1']);
+    expect(seen.filter((x) => x.startsWith('error:'))).toEqual(['error:2']);
+    client.close();
+  });
+
   it('bad frames mid-job are reported as events and lose nothing: the socket stays, later frames apply', async () => {
     const client = makeClient();
     ws.last().open();
