@@ -5,7 +5,8 @@ import { type Simulator, startSimulator } from '../../../sim/server';
 import type { ApiPrompt } from '../../comfy/types';
 import { TAPPED_TYPES } from '../bridge/tap';
 import { jobKeyOf } from '../storage/repo';
-import { type Harness, startHarness, workflow } from '../testing/engine-harness';
+import { fetchWithOrigin, type Harness, startHarness, workflow } from '../testing/engine-harness';
+import { makeServer } from '../testing/records';
 
 let sim: Simulator;
 let h: Harness | undefined;
@@ -246,5 +247,55 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
     } finally {
       tab.close();
     }
+  });
+
+  it('is polite: no HTTP while idle, and polls at most every 2 s while only a foreign job runs', async () => {
+    const calls: string[] = [];
+    const base = fetchWithOrigin(new URL(sim.url).origin);
+    h = await startHarness(sim.url, {
+      overrides: {
+        fetch: (input, init) => {
+          calls.push(new URL(String(input)).pathname);
+          return base(input, init);
+        },
+      },
+    });
+    await connected(h);
+    await new Promise((r) => setTimeout(r, 500));
+    calls.length = 0;
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(calls).toEqual([]);
+
+    const id = await otherClientSubmits(stepsWorkflow(6, 1000));
+    const t0 = Date.now();
+    await h.waitForJob((j) => j.promptId === id && j.active === 0, 20_000, 'foreign end');
+    const seconds = (Date.now() - t0) / 1000;
+    const queueReads = calls.filter((c) => c === '/api/queue').length;
+    // discovery, the final reconciliation, and timed polls no closer than 2 s apart
+    expect(queueReads).toBeLessThanOrEqual(Math.ceil(seconds / 2) + 3);
+    expect(queueReads).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reloads only what changed: an edited server reconnects, a removed one disappears', async () => {
+    h = await startHarness(sim.url);
+    await connected(h);
+    const first = h.engine.connection(h.serverId);
+    await h.engine.reload();
+    expect(h.engine.connection(h.serverId)).toBe(first);
+    await h.db.servers.update(h.serverId, { name: 'renamed only' });
+    await h.engine.reload();
+    expect(h.engine.connection(h.serverId)).toBe(first);
+    await h.db.servers.update(h.serverId, { url: `${sim.url}/` });
+    await h.engine.reload();
+    expect(h.engine.connection(h.serverId)).not.toBe(first);
+    await h.db.servers.put(makeServer('second', sim.url, { clientId: 'comfypulse-second', createdAt: 5 }));
+    await h.engine.reload();
+    await expect
+      .poll(async () => (await h!.db.connections.get('second'))?.state, { timeout: 10_000 })
+      .toBe('connected');
+    await h.db.servers.delete('second');
+    await h.engine.reload();
+    expect(h.engine.connection('second')).toBeUndefined();
+    expect(await h.db.connections.get('second')).toBeUndefined();
   });
 });
