@@ -1,18 +1,13 @@
 /** A failing workflow ends as `error`, naming the node and the message, and raises a notification. */
 import { randomUUID } from 'node:crypto';
 import { expect, test } from './fixtures';
-import { notificationIds, recordedNotifications, recordNotifications } from './support/sw';
+import { notificationIds, recordedNotifications } from './support/sw';
 
 test('a failing workflow ends as error with the node and the message shown, and a notification', async ({
   comfy,
-  openSidePanel,
-  openPopup,
+  connectedViews: { panel, popup },
   serviceWorker,
 }) => {
-  const panel = await openSidePanel();
-  const popup = await openPopup();
-  await panel.expectConnection('connected');
-  await recordNotifications(serviceWorker);
   // A message unique to this run proves that what the UI shows came from this server's answer.
   const message = `e2e failure ${randomUUID().slice(0, 8)}`;
 

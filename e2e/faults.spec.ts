@@ -3,97 +3,78 @@
  * The server never replays what a disconnected client missed (design §1.3), so the end state has to come
  * from reconnecting and reconciling over HTTP.
  */
-import { expect, test } from './fixtures';
-import { notificationIds, recordNotifications } from './support/sw';
+import { expect, type Simulator, test } from './fixtures';
+import type { ExtensionBrowser } from './support/browser';
+import { notificationIds } from './support/sw';
 
 // About 6 s of work: long enough for a fault to land mid-job, short enough to keep the suite quick.
 const MID = { steps: 24, delayMs: 250 } as const;
 
-test('the simulator drops every socket mid-job: reconnects and ends in success', async ({
-  sim,
-  comfy,
-  openSidePanel,
-}) => {
-  const panel = await openSidePanel();
-  await panel.expectConnection('connected');
-  const id = await comfy.post('slow', MID);
-  await panel.waitUntilMidJob(id);
+const midJobFaults: {
+  name: string;
+  inject: (f: { sim: Simulator; extension: ExtensionBrowser }) => unknown;
+}[] = [
+  { name: 'the simulator drops every socket', inject: ({ sim }) => sim.dropAllSockets() },
+  { name: 'the socket turns zombie (open but silent)', inject: ({ sim }) => sim.stallSockets() },
+  { name: 'the service worker is stopped', inject: ({ extension }) => extension.stopServiceWorker() },
+];
 
-  sim.dropAllSockets();
+for (const fault of midJobFaults) {
+  test(`${fault.name} mid-job: it recovers alone and the job ends in success with its notification`, async ({
+    sim,
+    extension,
+    comfy,
+    openSidePanel,
+    serviceWorker,
+  }) => {
+    const panel = await openSidePanel();
+    await panel.expectConnection('connected');
+    const id = await comfy.post('slow', MID);
+    await panel.waitUntilMidJob(id);
 
-  await panel.expectStatus(id, 'success', 40_000);
-  await panel.expectConnection('connected');
-  expect((await comfy.waitForHistory(id)).status?.status_str).toBe('success');
-});
+    await fault.inject({ sim, extension });
 
-test('a zombie socket (open but silent) mid-job is detected and the job ends in success', async ({
-  sim,
-  comfy,
-  openSidePanel,
-}) => {
-  const panel = await openSidePanel();
-  await panel.expectConnection('connected');
-  const id = await comfy.post('slow', MID);
-  await panel.waitUntilMidJob(id);
+    await panel.expectStatus(id, 'success', 60_000);
+    await panel.expectConnection('connected');
+    expect((await comfy.waitForHistory(id)).status?.status_str).toBe('success');
+    await expect.poll(() => notificationIds(serviceWorker), { timeout: 20_000 }).not.toHaveLength(0);
+  });
+}
 
-  sim.stallSockets();
+/** Connects once through the side panel, then closes every extension page. */
+async function connectThenClosePages(extension: ExtensionBrowser): Promise<void> {
+  const page = await extension.openPage('sidepanel.html');
+  await expect(page.locator('[data-testid="connection-status"]').first()).toHaveAttribute(
+    'data-state',
+    'connected',
+  );
+  await page.close();
+}
 
-  await panel.expectStatus(id, 'success', 60_000);
-  await panel.expectConnection('connected');
-});
-
-test('the service worker is stopped mid-job: the job still ends in success with its notification', async ({
-  extension,
-  comfy,
-  openSidePanel,
-  serviceWorker,
-}) => {
-  const panel = await openSidePanel();
-  await panel.expectConnection('connected');
-  await recordNotifications(serviceWorker);
-  const id = await comfy.post('slow', MID);
-  await panel.waitUntilMidJob(id);
-
-  await extension.stopServiceWorker();
-
-  await panel.expectStatus(id, 'success', 40_000);
-  await panel.expectConnection('connected');
-  await expect.poll(() => notificationIds(serviceWorker), { timeout: 20_000 }).not.toHaveLength(0);
-});
+async function expectShownAs(extension: ExtensionBrowser, promptId: string, status: string): Promise<void> {
+  const page = await extension.openPage('sidepanel.html');
+  await expect(
+    page.locator(`[data-testid="job-card"][data-prompt-id="${promptId}"]`).first(),
+  ).toHaveAttribute('data-status', status, { timeout: 10_000 });
+}
 
 test('the service worker is stopped while no page is open: a job that ran meanwhile is there when one opens', async ({
   extension,
   comfy,
 }) => {
-  // Connected first, then every page closed, so nothing but the extension itself keeps it going.
-  const first = await extension.openPage('sidepanel.html');
-  await expect(first.locator('[data-testid="connection-status"]').first()).toHaveAttribute(
-    'data-state',
-    'connected',
-  );
-  await first.close();
+  await connectThenClosePages(extension);
   await extension.stopServiceWorker();
 
   const id = await comfy.post('ok', { steps: 4, delayMs: 100 });
   await comfy.waitForHistory(id);
-  const page = await extension.openPage('sidepanel.html');
-  await expect(page.locator(`[data-testid="job-card"][data-prompt-id="${id}"]`).first()).toHaveAttribute(
-    'data-status',
-    'success',
-    { timeout: 10_000 },
-  );
+  await expectShownAs(extension, id, 'success');
 });
 
 test('the offscreen engine is closed and the service worker stopped: the watchdog alarm restores both', async ({
   extension,
   comfy,
 }) => {
-  const first = await extension.openPage('sidepanel.html');
-  await expect(first.locator('[data-testid="connection-status"]').first()).toHaveAttribute(
-    'data-state',
-    'connected',
-  );
-  await first.close();
+  await connectThenClosePages(extension);
   // With the socket's document gone and the worker stopped, nothing but the watchdog (chrome.alarms, at
   // least 30 s apart) can bring the engine back while no page of the extension is open.
   expect(await extension.closeOffscreen()).toBe(1);
@@ -105,12 +86,7 @@ test('the offscreen engine is closed and the service worker stopped: the watchdo
   await expect
     .poll(() => extension.extensionTargets(), { timeout: 45_000, message: 'the offscreen engine is back' })
     .toContainEqual(expect.stringMatching(/offscreen\.html/));
-  const page = await extension.openPage('sidepanel.html');
-  await expect(page.locator(`[data-testid="job-card"][data-prompt-id="${id}"]`).first()).toHaveAttribute(
-    'data-status',
-    'success',
-    { timeout: 10_000 },
-  );
+  await expectShownAs(extension, id, 'success');
 });
 
 test('the simulator restarts mid-job and loses its queue: the running and the pending job end as lost', async ({

@@ -16,6 +16,7 @@ import { SidePanelPage } from './pages/sidepanel';
 import { type ExtensionBrowser, launchExtension } from './support/browser';
 import { ensureBuild, ROOT, snapshotBuild } from './support/build';
 import { ComfyDriver } from './support/comfy';
+import { recordNotifications } from './support/sw';
 
 export const SIM_PORT = 8188;
 
@@ -39,6 +40,8 @@ export interface Fixtures {
   openPopup: (browser?: ExtensionBrowser) => Promise<PopupPage>;
   openSidePanel: (browser?: ExtensionBrowser) => Promise<SidePanelPage>;
   openOptions: (browser?: ExtensionBrowser) => Promise<OptionsPage>;
+  /** The side panel and the popup, both connected, with the worker's notifications being recorded. */
+  connectedViews: { panel: SidePanelPage; popup: PopupPage };
 }
 
 interface WorkerFixtures {
@@ -141,6 +144,15 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
 
   openOptions: async ({ extension }, use) => {
     await use(async (b = extension) => new OptionsPage(await b.openPage(OptionsPage.path)));
+  },
+
+  connectedViews: async ({ openSidePanel, openPopup, serviceWorker }, use) => {
+    const panel = await openSidePanel();
+    const popup = await openPopup();
+    await panel.expectConnection('connected');
+    await popup.expectConnection('connected');
+    await recordNotifications(serviceWorker);
+    await use({ panel, popup });
   },
 });
 

@@ -4,7 +4,7 @@
  */
 import { expect, type SimOptions, test } from './fixtures';
 import { expectPreviewsChanged, expectProgressRose } from './support/live';
-import { notificationIds, recordedNotifications, recordNotifications } from './support/sw';
+import { notificationIds, recordedNotifications } from './support/sw';
 
 const modes: { name: string; simOptions: SimOptions }[] = [
   { name: 'origin check on', simOptions: { originCheck: true } },
@@ -20,15 +20,9 @@ for (const mode of modes) {
 
     test('a job posted over HTTP shows live progress, previews and node, then success with thumbnail and a notification', async ({
       comfy,
-      openSidePanel,
-      openPopup,
+      connectedViews: { panel, popup },
       serviceWorker,
     }) => {
-      const panel = await openSidePanel();
-      const popup = await openPopup();
-      await panel.expectConnection('connected');
-      await popup.expectConnection('connected');
-      await recordNotifications(serviceWorker);
       await panel.startRecording(['PeerSteps']);
       await popup.startRecording(['PeerSteps']);
 
