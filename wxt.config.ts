@@ -40,7 +40,10 @@ export default defineConfig({
     ...(browser === 'firefox'
       ? {
           permissions: ['alarms', 'notifications', 'declarativeNetRequestWithHostAccess'],
-          browser_specific_settings: { gecko: { id: 'comfypulse@comfypulse.dev' } },
+          // nothing goes to the extension's authors; sync, when the user turns it on, goes to their own server
+          browser_specific_settings: {
+            gecko: { id: 'comfypulse@comfypulse.dev', data_collection_permissions: { required: ['none'] } },
+          },
         }
       : {
           key: EXTENSION_KEY,

@@ -12,6 +12,10 @@ describe('servers', () => {
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ name: 'Local ComfyUI', url: DEFAULT_SERVER_URL, enabled: true });
     expect(all[0]!.clientId).toMatch(/^comfypulse-[0-9a-f-]{36}$/);
+    // the user removes it: it stays removed across worker starts
+    await removeServer(db, all[0]!.id);
+    expect(await ensureDefaultServer(db, 'Local ComfyUI', 7)).toBe(false);
+    expect(await db.servers.count()).toBe(0);
   });
 
   it('keeps the clientId and the token across edits, and clears the token on an empty string', async () => {

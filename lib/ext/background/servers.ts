@@ -21,9 +21,17 @@ export function newClientId(newId: () => string = () => crypto.randomUUID()): st
   return `comfypulse-${newId()}`;
 }
 
-/** Creates "Local ComfyUI" on a fresh install, so a default ComfyUI works with nothing to set up. */
+/** Settings row marking that the first-run default was handled (so a user who removes it keeps it removed). */
+export const BOOTSTRAP_KEY = 'bootstrap';
+
+/**
+ * Creates "Local ComfyUI" on a fresh install, so a default ComfyUI works with nothing to set up. Runs on
+ * every worker start but acts once per installation: a server list the user emptied stays empty.
+ */
 export async function ensureDefaultServer(db: ComfyPulseDB, name: string, now: number): Promise<boolean> {
-  return db.transaction('rw', db.servers, async () => {
+  return db.transaction('rw', db.servers, db.settings, async () => {
+    if (await db.settings.get(BOOTSTRAP_KEY)) return false;
+    await db.settings.put({ key: BOOTSTRAP_KEY, value: { at: now } });
     if ((await db.servers.count()) > 0) return false;
     await db.servers.add({
       id: DEFAULT_SERVER_ID,
