@@ -293,6 +293,10 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
     await expect
       .poll(async () => (await h!.db.connections.get('second'))?.state, { timeout: 10_000 })
       .toBe('connected');
+    await h.db.servers.update('second', { enabled: false });
+    await h.engine.reload();
+    expect(h.engine.connection('second')).toBeUndefined();
+    expect((await h.db.connections.get('second'))?.state).toBe('offline');
     await h.db.servers.delete('second');
     await h.engine.reload();
     expect(h.engine.connection('second')).toBeUndefined();

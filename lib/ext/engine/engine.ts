@@ -74,14 +74,20 @@ export class Engine {
     if (this.stopped) return;
     const { db } = this.deps;
     this.settings = await getSettings(db);
-    const servers = (await db.servers.toArray()).filter((s) => s.enabled);
+    const all = await db.servers.toArray();
+    const servers = all.filter((s) => s.enabled);
+    const known = new Set(all.map((s) => s.id));
+    const stale = (await db.connections.toCollection().primaryKeys()).filter((id) => !known.has(id));
+    if (stale.length) await db.connections.bulkDelete(stale);
     const wanted = new Map(servers.map((s) => [s.id, s]));
     for (const [id, { sig, conn }] of this.conns) {
       const s = wanted.get(id);
       if (!s || signature(s) !== sig) {
         this.conns.delete(id);
         await conn.stop();
-        if (!s) await db.connections.delete(id);
+        // removed: forget its state; disabled or edited: not connected any more until a new connection says so
+        if (!known.has(id)) await db.connections.delete(id);
+        else await db.connections.put({ serverId: id, state: 'offline', since: this.deps.clock.now() });
       }
     }
     for (const s of servers) {
