@@ -5,7 +5,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from './index';
-import { collapse, compareTraces, tokenOf, withFeatureFlags, withObserver } from './testing/conformance';
+import {
+  collapse,
+  compareTraces,
+  tokenOf,
+  withFeatureFlags,
+  withObserver,
+  withoutClientId,
+} from './testing/conformance';
 import { loadTrace, loadWorkflow } from './testing/fixtures';
 import { type RecordOptions, record, type TraceLine } from './testing/recorder';
 
@@ -58,9 +65,27 @@ const featureFlagsReply = loadTrace('ok-feature-flags').find(
 const ff = { featureFlags: { supports_preview_metadata: true } };
 const flagged = { name: 'feature flags', from: (l: TraceLine[]) => withFeatureFlags(l, featureFlagsReply) };
 const observed = { name: 'observer', from: withObserver };
+const broadcastOnly = { name: 'no client_id and an observer', from: withoutClientId };
+const noClientId = { observer: true, noClientId: true };
 
 // Roles the traces do not record for these workflows, checked against derived references.
 const derived: Scenario[] = [
+  {
+    trace: 'fail',
+    derive: broadcastOnly,
+    workflow: 'fail',
+    prime: ['ok'],
+    options: noClientId,
+    timeScale: 0.1,
+  },
+  {
+    trace: 'cached',
+    derive: broadcastOnly,
+    workflow: 'cached',
+    prime: ['ok'],
+    options: noClientId,
+    timeScale: 0.1,
+  },
   { trace: 'fail', derive: flagged, workflow: 'fail', prime: ['ok'], options: ff, timeScale: 0.1 },
   { trace: 'cached', derive: flagged, workflow: 'cached', prime: ['ok'], options: ff, timeScale: 0.1 },
   { trace: 'ok', derive: observed, workflow: 'ok', prime: [], options: { observer: true }, timeScale: 0.1 },
@@ -135,6 +160,15 @@ describe('simulator timing', () => {
   });
 });
 
+/** Per connection, the lines from the first sampler step on (the step's progress_state and after). */
+function fromFirstStep(lines: TraceLine[]): TraceLine[] {
+  return [...new Set(lines.map((l) => l.conn))].flatMap((conn) => {
+    const own = lines.filter((l) => l.conn === conn);
+    const first = own.findIndex((l) => tokenOf(l)?.startsWith('bin'));
+    return first < 0 ? own : own.slice(first - 1);
+  });
+}
+
 describe('simulator conforms to references derived for roles the traces do not record', () => {
   it('derives ok-feature-flags from ok (the rule, checked on real data)', () => {
     // ok-feature-flags ran after ok, so its node 1 was cached: compare what the flags change, the
@@ -143,12 +177,22 @@ describe('simulator conforms to references derived for roles the traces do not r
     const derivedLines = withFeatureFlags(loadTrace('ok'), featureFlagsReply);
     const upToCached = (l: TraceLine[]) =>
       l.slice(0, l.findIndex((x) => tokenOf(x) === 'execution_cached') + 1);
-    const fromFirstStep = (l: TraceLine[]) => l.slice(l.findIndex((x) => tokenOf(x)?.startsWith('bin')) - 1);
     expect(compareTraces(upToCached(real), upToCached(derivedLines)).problems).toEqual([]);
     expect(compareTraces(fromFirstStep(real), fromFirstStep(derivedLines)).problems).toEqual([]);
     // and the derivation is not vacuous: the untouched ok trace differs in exactly those parts
     expect(compareTraces(upToCached(real), upToCached(loadTrace('ok'))).ok).toBe(false);
     expect(compareTraces(fromFirstStep(real), fromFirstStep(loadTrace('ok'))).ok).toBe(false);
+  });
+
+  it('derives no-client-id from ok (the rule, checked on real data)', () => {
+    // no-client-id ran after ok, so its node 1 was cached: compare the greeting and queue broadcasts,
+    // and everything from the first sampler step on.
+    const real = loadTrace('no-client-id');
+    const derivedLines = withoutClientId(loadTrace('ok'));
+    const greeting = (l: TraceLine[]) => l.filter((x) => tokenOf(x)?.startsWith('status'));
+    expect(compareTraces(greeting(real), greeting(derivedLines)).problems).toEqual([]);
+    expect(compareTraces(fromFirstStep(real), fromFirstStep(derivedLines)).problems).toEqual([]);
+    expect(compareTraces(fromFirstStep(real), fromFirstStep(withObserver(loadTrace('ok')))).ok).toBe(false);
   });
 
   it.each(derived)(

@@ -169,3 +169,30 @@ export function withObserver(reference: TraceLine[], submitter = 'submitter'): T
     .map((l): TraceLine => ({ ...l, conn: 'observer' }));
   return [...reference, ...statuses];
 }
+
+/** Events the server sends only to the prompt's client_id, so nobody at all when it has none (§3). */
+const CLIENT_ONLY = new Set([
+  'execution_start',
+  'execution_cached',
+  'executing',
+  'executed',
+  'execution_success',
+  'execution_error',
+]);
+
+/**
+ * The same scenario posted without a client_id (§3, §12): the submitter's socket keeps only the
+ * broadcasts (status, progress, progress_state, type-1 previews, execution_interrupted), and an observer
+ * connected beside it gets exactly the same.
+ */
+export function withoutClientId(reference: TraceLine[], submitter = 'submitter'): TraceLine[] {
+  const kept = reference.filter(
+    (l) =>
+      l.conn !== submitter ||
+      !(l.kind === 'text' && CLIENT_ONLY.has((l.msg as { type?: string })?.type ?? '')),
+  );
+  const observer = kept
+    .filter((l) => l.conn === submitter)
+    .map((l): TraceLine => ({ ...l, conn: 'observer' }));
+  return [...kept, ...observer];
+}
