@@ -121,15 +121,19 @@ async function prime(s: Simulator, workflows: string[]): Promise<void> {
   }
 }
 
+/** Records the scenario against a fresh simulator and compares it with the (possibly derived) reference. */
+async function conforms({ trace, derive, workflow, prime: before, options, loose, timeScale }: Scenario) {
+  sim = await startSimulator({ port: 0, timeScale });
+  await prime(sim, before);
+  const rec = await record({ baseUrl: sim.url, workflow: loadWorkflow(workflow), ...fast, ...options });
+  const reference = derive ? derive.from(loadTrace(trace)) : loadTrace(trace);
+  const report = compareTraces(reference, rec.lines, loose);
+  expect(report.problems).toEqual([]);
+  expect(report.ok).toBe(true);
+}
+
 describe('simulator conforms to the real ComfyUI traces', () => {
-  it.each(scenarios)('$trace', async ({ trace, workflow, prime: before, options, loose, timeScale }) => {
-    sim = await startSimulator({ port: 0, timeScale });
-    await prime(sim, before);
-    const rec = await record({ baseUrl: sim.url, workflow: loadWorkflow(workflow), ...fast, ...options });
-    const report = compareTraces(loadTrace(trace), rec.lines, loose);
-    expect(report.problems).toEqual([]);
-    expect(report.ok).toBe(true);
-  });
+  it.each(scenarios)('$trace', conforms);
 });
 
 /** Milliseconds from execution_start to each progress frame and to execution_success, on the submitter. */
@@ -195,17 +199,7 @@ describe('simulator conforms to references derived for roles the traces do not r
     expect(compareTraces(fromFirstStep(real), fromFirstStep(withObserver(loadTrace('ok')))).ok).toBe(false);
   });
 
-  it.each(derived)(
-    '$trace with $derive.name',
-    async ({ trace, derive, workflow, prime: before, options, timeScale }) => {
-      sim = await startSimulator({ port: 0, timeScale });
-      await prime(sim, before);
-      const rec = await record({ baseUrl: sim.url, workflow: loadWorkflow(workflow), ...fast, ...options });
-      const report = compareTraces(derive!.from(loadTrace(trace)), rec.lines);
-      expect(report.problems).toEqual([]);
-      expect(report.ok).toBe(true);
-    },
-  );
+  it.each(derived)('$trace with $derive.name', conforms);
 });
 
 describe('the TypeScript conformance comparator', () => {
