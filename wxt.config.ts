@@ -25,7 +25,7 @@ const EXTENSION_PAGES_CSP = [
   "media-src 'self' blob: http: https:",
   // data:/blob: for chrome.notifications, which fetches its images (the thumbnail is a data: URL)
   "connect-src 'self' data: blob: http: https: ws: wss:",
-  "style-src 'self' 'unsafe-inline'",
+  "style-src 'self'",
 ].join('; ');
 
 // Manifest permissions are the least that work; see README "Permissions" for why each exists.
