@@ -12,8 +12,10 @@ import { dashboardRoutes } from './dashboard/routes';
 import type { Database } from './db/database';
 import { type AppEnv, badInput, jsonError, readJson, requireScope, SESSION_COOKIE } from './http';
 import type { JobHub } from './hub';
+import { IngestWriter } from './ingest-writer';
 import type { JobStarter } from './jobs/starter';
 import { viewProxy } from './jobs/view';
+import { KeyCache } from './key-cache';
 import { RateLimiter } from './ratelimit';
 import {
   decodeCursor,
@@ -24,9 +26,9 @@ import {
   type ListFilter,
   listJobs,
   nodeClassStats,
-  upsertJobs,
+  writeJobGroups,
 } from './repo/jobs';
-import { verifyToken } from './repo/keys';
+import { findLiveKey } from './repo/keys';
 
 export interface AppDeps {
   db: Database;
@@ -100,7 +102,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { db, config, hub, clock } = deps;
   const app = new Hono<AppEnv>();
   const limiter = new RateLimiter(config.ingestRate, config.ingestBurst, clock);
-  const read = requireScope(db, 'read');
+  const keys = new KeyCache({ load: (hash) => findLiveKey(db.pool, hash), feed: hub, clock });
+  const read = requireScope(keys, 'read');
+  const writer = new IngestWriter({ write: (groups) => writeJobGroups(db.pool, groups) });
 
   app.onError((err, c) => {
     // Never echo internals; the message of an unexpected error may contain connection details.
@@ -129,7 +133,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (!body.ok) return body.res;
     const parsed = z.strictObject({ token: z.string().min(1).max(200) }).safeParse(body.value);
     if (!parsed.success) return badInput(c, parsed.error);
-    const key = await verifyToken(db.pool, parsed.data.token);
+    const key = await keys.verify(parsed.data.token);
     if (!key) return jsonError(c, 401, 'unauthorized', 'Unknown or revoked API key');
     if (!key.scopes.includes('read'))
       return jsonError(c, 403, 'forbidden', 'This API key lacks the "read" scope');
@@ -153,7 +157,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.post(
     '/v1/ingest',
-    requireScope(db, 'ingest'),
+    requireScope(keys, 'ingest'),
     async (c, next) => {
       const wait = limiter.take(String(c.get('key').id));
       if (wait > 0) {
@@ -184,12 +188,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       if (containsNul(parsed.data)) {
         return jsonError(c, 400, 'bad_request', 'Strings must not contain NUL (U+0000) characters');
       }
-      const queuedBy = c.get('key').name;
-      const applied = await upsertJobs(
-        db.pool,
-        parsed.data.records.map((r) => ({ ...r, source: 'extension' as const, queuedBy })),
+      const key = c.get('key');
+      const outcome = await writer.write(
+        key.id,
+        parsed.data.records.map((r) => ({ ...r, source: 'extension' as const, queuedBy: key.name })),
       );
-      return c.json({ accepted: parsed.data.records.length, applied });
+      // The key was revoked after the cached check but before the write: nothing was written.
+      if ('revoked' in outcome) {
+        keys.invalidate(String(key.id));
+        return jsonError(c, 401, 'unauthorized', 'Unknown or revoked API key');
+      }
+      return c.json({ accepted: parsed.data.records.length, applied: outcome.applied });
     },
   );
 
@@ -274,7 +283,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.post(
     '/v1/prompts',
-    requireScope(db, 'prompts'),
+    requireScope(keys, 'prompts'),
     bodyLimit({
       maxSize: config.promptMaxBytes,
       onError: (c) => jsonError(c, 413, 'too_large', `Body exceeds ${config.promptMaxBytes} bytes`),

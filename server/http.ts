@@ -3,8 +3,12 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
-import type { Database } from './db/database';
-import { type ApiKey, type Scope, verifyToken } from './repo/keys';
+import type { ApiKey, Scope } from './repo/keys';
+
+/** Resolves a bearer token to its live key (the in-memory KeyCache in the server). */
+export interface KeyVerifier {
+  verify(token: string): Promise<ApiKey | null>;
+}
 
 export type AppEnv = { Variables: { key: ApiKey } };
 
@@ -30,7 +34,7 @@ export const SESSION_COOKIE = 'cp_session';
  * Bearer API keys. The dashboard's read-only key may instead come from the HttpOnly session cookie,
  * accepted for GET only (SameSite=Strict, so other sites cannot ride on it).
  */
-export function requireScope(db: Database, scope: Scope): MiddlewareHandler<AppEnv> {
+export function requireScope(keys: KeyVerifier, scope: Scope): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     let token: string | undefined;
@@ -43,7 +47,7 @@ export function requireScope(db: Database, scope: Scope): MiddlewareHandler<AppE
     }
     if (!token)
       return jsonError(c, 401, 'unauthorized', 'An API key is required (Authorization: Bearer <key>)');
-    const key = await verifyToken(db.pool, token);
+    const key = await keys.verify(token);
     if (!key) return jsonError(c, 401, 'unauthorized', 'Unknown or revoked API key');
     if (!key.scopes.includes(scope)) {
       return jsonError(c, 403, 'forbidden', `This API key lacks the "${scope}" scope`);

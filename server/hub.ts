@@ -3,13 +3,24 @@
 // nothing but the database, so any number of them behind a load balancer all stream every change.
 import pg from 'pg';
 import type { Clock } from '../lib/comfy/types';
-import { type Database, JOBS_CHANNEL } from './db/database';
+import { type Database, JOBS_CHANNEL, KEYS_CHANNEL } from './db/database';
 import { type JobDto, jobsAfterRev, jobsBySeq } from './repo/jobs';
 
 export type JobListener = (job: JobDto) => void;
+/** A key id whose row changed, or null: the feed was lost or restored, so nothing cached can be trusted. */
+export type KeyChangeListener = (keyId: string | null) => void;
 
-export class JobHub {
+/** What an API key cache needs from the LISTEN connection. */
+export interface KeyChangeFeed {
+  /** True while the LISTEN connection is up, i.e. while every key change is being heard. */
+  readonly listening: boolean;
+  onKeyChange(fn: KeyChangeListener): () => void;
+}
+
+export class JobHub implements KeyChangeFeed {
   private readonly listeners = new Set<JobListener>();
+  private readonly keyListeners = new Set<KeyChangeListener>();
+  private listeningNow = false;
   private pending = new Set<string>();
   private flushing = false;
   private client: pg.Client | null = null;
@@ -33,8 +44,27 @@ export class JobHub {
     private readonly onError: (err: unknown) => void = () => {},
   ) {}
 
+  private readonly onKeyNotification = (payload: string) => {
+    for (const fn of this.keyListeners) fn(payload);
+  };
+
+  get listening(): boolean {
+    return this.listeningNow;
+  }
+
+  onKeyChange(fn: KeyChangeListener): () => void {
+    this.keyListeners.add(fn);
+    return () => this.keyListeners.delete(fn);
+  }
+
+  private setListening(on: boolean): void {
+    this.listeningNow = on;
+    for (const fn of this.keyListeners) fn(null);
+  }
+
   async start(): Promise<void> {
     this.db.notifications.on('notification', this.onNotification);
+    this.db.notifications.on('keys', this.onKeyNotification);
     await this.connect(true);
   }
 
@@ -47,19 +77,22 @@ export class JobHub {
       if (failed || this.stopped) return;
       failed = true;
       if (this.client === client) this.client = null;
+      this.setListening(false);
       client.end().catch(() => {});
       this.onError(err);
       this.retryHandle = this.clock.setTimeout(() => void this.connect(), 1000);
     };
     client.on('notification', (n) => {
       if (n.channel === JOBS_CHANNEL) this.onNotification(n.payload ?? '');
+      else if (n.channel === KEYS_CHANNEL) this.onKeyNotification(n.payload ?? '');
     });
     client.on('error', fail);
     client.on('end', () => fail(new Error('LISTEN connection ended')));
     this.client = client;
     try {
       await client.connect();
-      await client.query(`LISTEN ${JOBS_CHANNEL}`);
+      await client.query(`LISTEN ${JOBS_CHANNEL}; LISTEN ${KEYS_CHANNEL}`);
+      this.setListening(true);
       // Notifications sent while the listener was away are gone; the change numbers tell what was missed.
       if (!initial) await this.replayMissed();
     } catch (err) {
@@ -130,6 +163,8 @@ export class JobHub {
   async stop(): Promise<void> {
     this.stopped = true;
     this.db.notifications.off('notification', this.onNotification);
+    this.db.notifications.off('keys', this.onKeyNotification);
+    this.setListening(false);
     if (this.retryHandle) this.clock.clearTimeout(this.retryHandle);
     const c = this.client;
     this.client = null;

@@ -11,6 +11,8 @@ import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 
 export const JOBS_CHANNEL = 'comfypulse_jobs';
+/** NOTIFY with an API key's id whenever its row changes (revocation): drops it from every key cache. */
+export const KEYS_CHANNEL = 'comfypulse_keys';
 
 export interface Database {
   kind: 'postgres' | 'pglite';
@@ -18,7 +20,8 @@ export interface Database {
   /** Connection settings for extra dedicated clients (the LISTEN connection). */
   clientConfig: pg.ClientConfig;
   /**
-   * Emits ('notification', payload) for every NOTIFY on JOBS_CHANNEL that reaches this process.
+   * Emits ('notification', payload) for every NOTIFY on JOBS_CHANNEL that reaches this process, and
+   * ('keys', payload) for KEYS_CHANNEL.
    *
    * PGlite is a single backend shared by every socket connection, so a NOTIFY is delivered on the
    * connection whose statement committed it, not on the one that ran LISTEN (measured with pglite-socket
@@ -47,6 +50,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     pool.on('connect', (client) => {
       client.on('notification', (n) => {
         if (n.channel === JOBS_CHANNEL) notifications.emit('notification', n.payload ?? '');
+        else if (n.channel === KEYS_CHANNEL) notifications.emit('keys', n.payload ?? '');
       });
     });
     // An idle client dying (server restart) must not crash the process; the pool replaces it.

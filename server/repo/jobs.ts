@@ -111,53 +111,93 @@ export interface JobWrite extends JobRecord {
   statusOverride?: 'rejected';
 }
 
+/** The job records of one ingest request (or one server-side write): applied or refused together. */
+export interface JobWriteGroup {
+  /** The API key that sent them: re-checked inside the statement, so a key revoked meanwhile writes nothing. */
+  keyId: number | null;
+  writes: JobWrite[];
+}
+
+export interface GroupResult {
+  /** Per group: how many of its records were applied (0 for a group whose key is not live). */
+  applied: number[];
+  /** Per group: false when its key was revoked (or deleted) by the time the statement ran. */
+  keyLive: boolean[];
+}
+
 /**
  * Upserts job records and their node runs in one statement. A record replaces the stored one only when
  * (updatedAt, status rank, progress) is strictly greater, so replays and re-ordered batches change
  * nothing and an older record never overwrites a newer one. Node runs are written only with the job
  * version that carried them. `source` and `queued_by` keep the first writer's values.
- * Returns the number of job records that were applied.
+ *
+ * Several groups (concurrent ingest requests) share one statement, which is one transaction: the result
+ * is that of applying the groups one after another in order (newest wins whatever the order; an exact
+ * tie is credited to the earliest group). A group whose key is not live in the statement's snapshot is
+ * skipped entirely.
  */
+export async function writeJobGroups(db: Queryable, groups: JobWriteGroup[]): Promise<GroupResult> {
+  const input: unknown[] = [];
+  const keyIds = new Set<number>();
+  groups.forEach((g, req) => {
+    if (g.keyId !== null) keyIds.add(g.keyId);
+    for (const w of g.writes) input.push(toInputRow(w, req, g.keyId));
+  });
+  const res = await db.query<{ applied: Record<string, string> | null; live: string[] }>(UPSERT_SQL, [
+    JSON.stringify(input),
+    [...keyIds],
+  ]);
+  const row = res.rows[0];
+  const live = new Set((row?.live ?? []).map(Number));
+  return {
+    applied: groups.map((_, req) => Number(row?.applied?.[req] ?? 0)),
+    keyLive: groups.map((g) => g.keyId === null || live.has(g.keyId)),
+  };
+}
+
+/** Server-side writes (jobs started through the API): no key to re-check. Returns how many applied. */
 export async function upsertJobs(db: Queryable, writes: JobWrite[]): Promise<number> {
   if (writes.length === 0) return 0;
-  const input = writes.map((w) => {
-    const status: StoredStatus = w.statusOverride ?? w.status;
-    return {
-      server: w.server,
-      prompt_id: w.promptId,
-      status,
-      status_rank: statusRank(status),
-      source: w.source,
-      own: w.own,
-      client_id: w.clientId ?? null,
-      user_name: w.user ?? null,
-      queued_by: w.queuedBy,
-      number: w.number ?? null,
-      queued_at: w.queuedAt ?? null,
-      started_at: w.startedAt ?? null,
-      ended_at: w.endedAt ?? null,
-      updated_at: w.updatedAt,
-      created_at: w.queuedAt ?? w.startedAt ?? w.updatedAt,
-      current_node: w.currentNode,
-      progress: w.progress,
-      outputs: w.outputs,
-      error: w.error ?? null,
-      node_errors: w.nodeErrors ?? null,
-      webhook_url: w.webhookUrl ?? null,
-      nodes: w.nodes.map((n: NodeRunRecord) => ({
-        node_id: n.nodeId,
-        display_node_id: n.displayNodeId ?? null,
-        class_type: n.classType ?? null,
-        state: n.state,
-        cached: n.cached,
-        started_at: n.startedAt ?? null,
-        ended_at: n.endedAt ?? null,
-        duration_ms: n.durationMs ?? null,
-      })),
-    };
-  });
-  const res = await db.query<{ applied: string }>(UPSERT_SQL, [JSON.stringify(input)]);
-  return Number(res.rows[0]?.applied ?? 0);
+  return (await writeJobGroups(db, [{ keyId: null, writes }])).applied[0] ?? 0;
+}
+
+function toInputRow(w: JobWrite, req: number, keyId: number | null) {
+  const status: StoredStatus = w.statusOverride ?? w.status;
+  return {
+    req,
+    key_id: keyId,
+    server: w.server,
+    prompt_id: w.promptId,
+    status,
+    status_rank: statusRank(status),
+    source: w.source,
+    own: w.own,
+    client_id: w.clientId ?? null,
+    user_name: w.user ?? null,
+    queued_by: w.queuedBy,
+    number: w.number ?? null,
+    queued_at: w.queuedAt ?? null,
+    started_at: w.startedAt ?? null,
+    ended_at: w.endedAt ?? null,
+    updated_at: w.updatedAt,
+    created_at: w.queuedAt ?? w.startedAt ?? w.updatedAt,
+    current_node: w.currentNode,
+    progress: w.progress,
+    outputs: w.outputs,
+    error: w.error ?? null,
+    node_errors: w.nodeErrors ?? null,
+    webhook_url: w.webhookUrl ?? null,
+    nodes: w.nodes.map((n: NodeRunRecord) => ({
+      node_id: n.nodeId,
+      display_node_id: n.displayNodeId ?? null,
+      class_type: n.classType ?? null,
+      state: n.state,
+      cached: n.cached,
+      started_at: n.startedAt ?? null,
+      ended_at: n.endedAt ?? null,
+      duration_ms: n.durationMs ?? null,
+    })),
+  };
 }
 
 const ts = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELSE to_timestamp(${col} / 1000.0) END`;
@@ -165,15 +205,18 @@ const ts = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELSE to_timestam
 const UPSERT_SQL = `
 WITH raw AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
-    server text, prompt_id text, status text, status_rank smallint, source text, own boolean,
+    req integer, key_id bigint, server text, prompt_id text, status text, status_rank smallint, source text, own boolean,
     client_id text, user_name text, queued_by text, number double precision, queued_at double precision,
     started_at double precision, ended_at double precision, updated_at bigint, created_at double precision,
     current_node text, progress double precision, outputs jsonb, error jsonb, node_errors jsonb,
     webhook_url text, nodes jsonb)
+), live AS (
+  SELECT id FROM api_keys WHERE id = ANY($2::bigint[]) AND revoked_at IS NULL
 ), input AS (
   -- One statement may not touch a row twice: keep the newest version of each job in the batch.
   SELECT DISTINCT ON (server, prompt_id) * FROM raw
-  ORDER BY server, prompt_id, updated_at DESC, status_rank DESC, progress DESC
+  WHERE key_id IS NULL OR key_id IN (SELECT id FROM live)
+  ORDER BY server, prompt_id, updated_at DESC, status_rank DESC, progress DESC, req
 ), up AS (
   INSERT INTO jobs AS j (server, prompt_id, status, status_rank, source, own, client_id, user_name, queued_by,
     number, queued_at, started_at, ended_at, updated_at, created_at, current_node, progress, outputs, error,
@@ -210,7 +253,11 @@ WITH raw AS (
     ended_at = excluded.ended_at, duration_ms = excluded.duration_ms
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM up) AS applied, (SELECT count(*) FROM nodes) AS nodes`;
+SELECT
+  (SELECT json_object_agg(req, n) FROM (
+    SELECT i.req, count(*) AS n FROM up JOIN input i USING (server, prompt_id) GROUP BY i.req) a) AS applied,
+  (SELECT COALESCE(array_agg(id), '{}') FROM live) AS live,
+  (SELECT count(*) FROM nodes) AS nodes`;
 
 export interface ListFilter {
   status?: StoredStatus[];

@@ -63,12 +63,19 @@ export async function listKeys(db: pg.Pool): Promise<ApiKey[]> {
   return res.rows.map(toKey);
 }
 
-/** The live key a token belongs to, or null (unknown or revoked). */
-export async function verifyToken(db: pg.Pool, token: string): Promise<ApiKey | null> {
-  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
+/** Cheap shape check before hashing: every token this server issues looks like this. */
+export const plausibleToken = (token: string) => token.startsWith(TOKEN_PREFIX) && token.length <= 200;
+
+/** The live key with this token hash, or null (unknown or revoked). */
+export async function findLiveKey(db: pg.Pool, tokenHash: string): Promise<ApiKey | null> {
   const res = await db.query<KeyRow>(
     'SELECT id, name, scopes, created_at, revoked_at FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL',
-    [hashToken(token)],
+    [tokenHash],
   );
   return res.rows[0] ? toKey(res.rows[0]) : null;
+}
+
+/** The live key a token belongs to, or null (unknown or revoked). */
+export async function verifyToken(db: pg.Pool, token: string): Promise<ApiKey | null> {
+  return plausibleToken(token) ? findLiveKey(db, hashToken(token)) : null;
 }
