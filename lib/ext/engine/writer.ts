@@ -132,6 +132,12 @@ export class JobWriter {
     this.previews.clear();
     const { db } = this;
     const keys = jobs.map((j) => jobKeyOf(this.serverId, j.promptId));
+    // Counted as written from now: a status change arriving while this commits is news only if it
+    // differs from what this write carries.
+    const before = keys.map((k) => this.lastStatus.get(k));
+    jobs.forEach((j, i) => {
+      this.lastStatus.set(keys[i]!, j.status);
+    });
     let flushed: Flushed = { jobs: [], nodeRuns: [] };
     try {
       await db.transaction('rw', db.jobs, db.nodeRuns, db.blobs, async () => {
@@ -160,6 +166,9 @@ export class JobWriter {
       // keep the newest state for the next attempt unless something newer arrived meanwhile
       jobs.forEach((j, i) => {
         if (!this.dirty.has(keys[i]!)) this.dirty.set(keys[i]!, j);
+        const prev = before[i];
+        if (prev === undefined) this.lastStatus.delete(keys[i]!);
+        else this.lastStatus.set(keys[i]!, prev);
       });
       for (const p of previews) if (!this.previews.has(p.jobKey)) this.previews.set(p.jobKey, p);
       throw e;
@@ -167,7 +176,6 @@ export class JobWriter {
     this.stats.flushes++;
     this.stats.jobsWritten += jobs.length;
     jobs.forEach((j, i) => {
-      this.lastStatus.set(keys[i]!, j.status);
       this.lastNodes.set(keys[i]!, j.nodes);
     });
     this.onFlushed(flushed);
