@@ -70,6 +70,8 @@ export interface ConnectionTiming {
   /** Terminal jobs stay in the tracker this long (late frames must not resurrect them). */
   forgetAfterMs: number;
   thumbMaxBytes: number;
+  /** Larger preview frames are neither broadcast nor stored (the job still counts them). */
+  previewMaxBytes: number;
 }
 
 const DEFAULT_TIMING: ConnectionTiming = {
@@ -78,6 +80,7 @@ const DEFAULT_TIMING: ConnectionTiming = {
   pollMaxMs: 10_000,
   forgetAfterMs: 60_000,
   thumbMaxBytes: 8 * 1024 * 1024,
+  previewMaxBytes: 2 * 1024 * 1024,
 };
 
 /** A job found finished in history is announced only if it ended this recently (server clock). */
@@ -354,7 +357,8 @@ export class ServerConnection {
   }
 
   private onPreview(ev: Extract<ComfyEvent, { type: 'preview' }>): void {
-    if (!this.deps.previewsEnabled()) return;
+    // SaveImageWebsocket sends full-size images as "previews": too big to copy to every page per frame
+    if (!this.deps.previewsEnabled() || ev.bytes.byteLength > this.timing.previewMaxBytes) return;
     const promptId = ev.promptId ?? this.state.runningPromptId;
     if (!promptId) return;
     const job = this.state.jobs[promptId];

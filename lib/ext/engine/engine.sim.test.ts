@@ -302,4 +302,14 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
     expect(h.engine.connection('second')).toBeUndefined();
     expect(await h.db.connections.get('second')).toBeUndefined();
   });
+
+  it('neither broadcasts nor stores preview frames above the size cap', async () => {
+    h = await startHarness(sim.url, { overrides: { timing: { previewMaxBytes: 10 } } });
+    await connected(h);
+    const id = await h.engine.submit(h.serverId, stepsWorkflow(4, 50));
+    const done = await h.waitForJob((j) => j.promptId === id && j.active === 0, 10_000, 'end');
+    expect(done.previewCount).toBeGreaterThan(0);
+    expect(h.live.some((m) => m.kind === 'preview')).toBe(false);
+    expect(await h.db.blobs.get(`${done.key}:preview`)).toBeUndefined();
+  });
 });
