@@ -59,6 +59,8 @@ export interface ConnectionDeps {
   /** The plain-language detail for a non-connected state (localised by the engine). */
   describe(state: ConnectionState, error: ComfyError | null): string | undefined;
   previewsEnabled(): boolean;
+  /** Retention, so history discovery never re-adds what retention removed. */
+  retention?(): { maxJobs: number; maxDays: number };
   log?(msg: string, e?: unknown): void;
   timing?: Partial<ConnectionTiming>;
 }
@@ -573,7 +575,9 @@ export class ServerConnection {
    * Only those that ended in the last few minutes are announced; older ones are history, not news.
    */
   private async discoverFinished(n: number): Promise<void> {
-    const entries = await this.http.history({ maxItems: n });
+    const keep = this.deps.retention?.();
+    const entries = await this.http.history({ maxItems: Math.min(n, keep?.maxJobs ?? n) });
+    const oldest = keep ? this.deps.clock.now() - keep.maxDays * 86_400_000 : 0;
     const ids = Object.keys(entries).filter((id) => !this.state.jobs[id]);
     if (ids.length === 0 || this.stopped) return;
     const { db } = this.deps;
@@ -588,6 +592,7 @@ export class ServerConnection {
       const extra = entry.prompt?.[3] as { client_id?: unknown; create_time?: unknown } | undefined;
       const clientId = typeof extra?.client_id === 'string' ? extra.client_id : undefined;
       const created = typeof extra?.create_time === 'number' ? extra.create_time : (snap.startedAt ?? now);
+      if (created < oldest) return;
       const recent = snap.endedAt !== undefined && now - snap.endedAt < ANNOUNCE_WINDOW_MS;
       this.writer.keep(keys[i]!, {
         createdAt: Math.min(created, now),

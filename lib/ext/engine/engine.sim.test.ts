@@ -4,9 +4,10 @@ import WebSocket from 'ws';
 import { type Simulator, startSimulator } from '../../../sim/server';
 import type { ApiPrompt } from '../../comfy/types';
 import { TAPPED_TYPES } from '../bridge/tap';
+import { saveSettings } from '../settings';
 import { jobKeyOf } from '../storage/repo';
 import { fetchWithOrigin, type Harness, startHarness, workflow } from '../testing/engine-harness';
-import { makeServer } from '../testing/records';
+import { freshDb, makeServer } from '../testing/records';
 
 let sim: Simulator;
 let h: Harness | undefined;
@@ -226,12 +227,13 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
     await new Promise((r) => tab.once('open', r));
     let applied = 0;
     let foreign = 0;
+    const harness = h;
     tab.on('message', (raw, binary) => {
-      if (binary) return;
+      if (binary || tab.readyState !== WebSocket.OPEN) return;
       const frame = JSON.parse(String(raw)) as { type: string; data: unknown };
       if (!(TAPPED_TYPES as readonly string[]).includes(frame.type)) return;
-      applied += h!.engine.ingestTabFrames(`${sim.url}/`, [frame]);
-      foreign += h!.engine.ingestTabFrames('http://127.0.0.1:1/', [frame]);
+      applied += harness.engine.ingestTabFrames(`${sim.url}/`, [frame]);
+      foreign += harness.engine.ingestTabFrames('http://127.0.0.1:1/', [frame]);
     });
     try {
       const id = await otherClientSubmits(stepsWorkflow(12, 100), 'comfyui-tab-1');
@@ -311,5 +313,18 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
     expect(done.previewCount).toBeGreaterThan(0);
     expect(h.live.some((m) => m.kind === 'preview')).toBe(false);
     expect(await h.db.blobs.get(`${done.key}:preview`)).toBeUndefined();
+  });
+
+  it('discovers at most as many finished jobs from history as retention keeps', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await otherClientSubmits(stepsWorkflow(1, 10)));
+    await sim.waitForIdle(10_000);
+    const db = freshDb('engine');
+    await saveSettings(db, { retention: { maxJobs: 10 } });
+    h = await startHarness(sim.url, { db });
+    await h.waitForJob((j) => j.promptId === ids.at(-1), 10_000, 'newest from history');
+    await new Promise((r) => setTimeout(r, 300));
+    const found = (await h.db.jobs.toArray()).map((j) => j.promptId).filter((id) => ids.includes(id));
+    expect(found.sort()).toEqual(ids.slice(-10).sort());
   });
 });

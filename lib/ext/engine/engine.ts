@@ -112,6 +112,7 @@ export class Engine {
       onFlushed: (f) => deps.onFlushed?.(server.id, f),
       describe: (state, error) => this.describe(server, state, error),
       previewsEnabled: () => this.settings.previews.enabled,
+      retention: () => this.settings.retention,
       ...(deps.log ? { log: deps.log } : {}),
       ...(deps.timing ? { timing: deps.timing } : {}),
     });

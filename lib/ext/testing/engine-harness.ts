@@ -51,9 +51,9 @@ export interface Harness {
 
 export async function startHarness(
   simUrl: string,
-  opts: { origin?: string; overrides?: Partial<EngineDeps> } = {},
+  opts: { origin?: string; db?: ComfyPulseDB; overrides?: Partial<EngineDeps> } = {},
 ): Promise<Harness> {
-  const db = freshDb('engine');
+  const db = opts.db ?? freshDb('engine');
   const serverId = 'local';
   const clientId = `comfypulse-test-${Math.random().toString(36).slice(2)}`;
   await db.servers.put(makeServer(serverId, simUrl, { clientId, name: 'Sim' }));
