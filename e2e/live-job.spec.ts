@@ -4,7 +4,7 @@
  */
 import { expect, type SimOptions, test } from './fixtures';
 import { expectPreviewsChanged, expectProgressRose } from './support/live';
-import { notificationIds, recordedNotifications } from './support/sw';
+import { notificationIds, recordedNotifications, sessionRules } from './support/sw';
 
 const modes: { name: string; simOptions: SimOptions }[] = [
   { name: 'origin check on', simOptions: { originCheck: true } },
@@ -22,7 +22,16 @@ for (const mode of modes) {
       comfy,
       connectedViews: { panel, popup },
       serviceWorker,
+      extensionId,
     }) => {
+      // The Origin rewrite that got it connected touches only the extension's own requests to this server.
+      const rules = await sessionRules(serviceWorker);
+      expect(rules.length).toBeGreaterThan(0);
+      for (const rule of rules) {
+        expect(rule.condition.initiatorDomains).toEqual([extensionId]);
+        expect(rule.condition.requestDomains).toEqual(['127.0.0.1']);
+      }
+
       await panel.startRecording(['PeerSteps']);
       await popup.startRecording(['PeerSteps']);
 
