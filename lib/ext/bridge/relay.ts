@@ -6,14 +6,16 @@
  */
 // zod/mini: this runs on every loopback page, where the full zod bundle would cost ~90 kB of parsing
 import { z } from 'zod/mini';
-import { TAP_SOURCE, TAPPED_TYPES } from './tap';
+import { PREVIEW_FRAME, TAP_SOURCE, TAPPED_TYPES } from './tap';
 
 const MAX_FRAMES = 500;
 
 const tapMessage = z.object({
   source: z.literal(TAP_SOURCE),
   frames: z
-    .array(z.object({ type: z.enum(TAPPED_TYPES), data: z.record(z.string(), z.unknown()) }))
+    .array(
+      z.object({ type: z.enum([...TAPPED_TYPES, PREVIEW_FRAME]), data: z.record(z.string(), z.unknown()) }),
+    )
     .check(z.maxLength(MAX_FRAMES)),
 });
 

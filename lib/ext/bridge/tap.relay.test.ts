@@ -43,6 +43,35 @@ describe('tab tap', () => {
     expect(postSpy).toHaveBeenCalledWith(expect.anything(), 'http://127.0.0.1:8188');
   });
 
+  it('relays only the newest live preview of a burst, base64-encoded, with its prompt id', async () => {
+    const { win, posted, runTimers } = fakeWindow();
+    const api = new EventTarget();
+    win.app = { api };
+    attachTap(win);
+    const preview = (bytes: number[]) =>
+      api.dispatchEvent(
+        new CustomEvent('b_preview_with_metadata', {
+          detail: {
+            blob: new Blob([new Uint8Array(bytes)], { type: 'image/jpeg' }),
+            nodeId: '2',
+            jobId: 'p',
+          },
+        }),
+      );
+    preview([1]);
+    preview([1, 2, 3]);
+    api.dispatchEvent(new CustomEvent('b_preview_with_metadata', { detail: { blob: 'x', jobId: 'p' } }));
+    await new Promise((r) => setTimeout(r, 10));
+    runTimers();
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.frames).toEqual([
+      {
+        type: 'preview',
+        data: { prompt_id: 'p', node_id: '2', display_node_id: undefined, mime: 'image/jpeg', image: 'AQID' },
+      },
+    ]);
+  });
+
   it('gives up quietly on a page that never gets a ComfyUI api', () => {
     const { win, posted, runTimers } = fakeWindow();
     attachTap(win, { pollMs: 10, waitMs: 50 });

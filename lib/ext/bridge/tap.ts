@@ -23,10 +23,26 @@ export const TAPPED_TYPES = [
   'execution_interrupted',
 ] as const;
 
+/** A live preview of the tab's job, as `{prompt_id, node_id?, display_node_id?, mime, image: base64}`. */
+export const PREVIEW_FRAME = 'preview';
+
+/** Larger previews are not relayed (SaveImageWebsocket sends full-size images as previews). */
+export const TAP_PREVIEW_MAX_BYTES = 2 * 1024 * 1024;
+
 export interface TapMessage {
   source: typeof TAP_SOURCE;
   frames: { type: string; data: unknown }[];
 }
+
+/** Base64 without spreading a large array into one call. */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 interface ApiLike {
   addEventListener(type: string, cb: (e: Event) => void): void;
@@ -48,10 +64,21 @@ export function attachTap(
   const pollMs = opts.pollMs ?? 250;
   let waited = 0;
   let queue: TapMessage['frames'] = [];
+  /** Only the newest preview is worth sending; older ones are dropped before they cost a message. */
+  let preview: TapMessage['frames'][number] | null = null;
+  let previewSeq = 0;
   let scheduled = false;
+
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    win.setTimeout(flush, flushMs);
+  };
 
   const flush = () => {
     scheduled = false;
+    if (preview) queue.push(preview);
+    preview = null;
     if (queue.length === 0) return;
     const message: TapMessage = { source: TAP_SOURCE, frames: queue };
     queue = [];
@@ -66,12 +93,31 @@ export function attachTap(
         // a detail that is not a plain object is not a wire frame (older frontends pass other shapes)
         if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
         queue.push({ type, data: JSON.parse(JSON.stringify(data)) });
-        if (!scheduled) {
-          scheduled = true;
-          win.setTimeout(flush, flushMs);
-        }
+        schedule();
       });
     }
+    api.addEventListener('b_preview_with_metadata', (e: Event) => {
+      const d = (e as CustomEvent).detail as Record<string, unknown> | null;
+      const blob = d?.blob;
+      // the frontend called the prompt id `promptId` in late 2025 and `jobId` since
+      const promptId = str(d?.promptId) ?? str(d?.jobId);
+      if (!(blob instanceof Blob) || !promptId || blob.size > TAP_PREVIEW_MAX_BYTES) return;
+      const seq = ++previewSeq;
+      void blob.arrayBuffer().then((buf) => {
+        if (seq !== previewSeq) return;
+        preview = {
+          type: PREVIEW_FRAME,
+          data: {
+            prompt_id: promptId,
+            node_id: str(d?.nodeId),
+            display_node_id: str(d?.displayNodeId),
+            mime: blob.type || 'image/jpeg',
+            image: toBase64(new Uint8Array(buf)),
+          },
+        };
+        schedule();
+      });
+    });
   };
 
   const probe = () => {

@@ -132,6 +132,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
 
 /** What the tab bridge may feed in: per-prompt events only. */
 const TAB_TYPES: ReadonlySet<string> = new Set([
+  'preview',
   'execution_start',
   'execution_cached',
   'progress',

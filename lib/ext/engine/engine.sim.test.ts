@@ -233,6 +233,11 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
       const frame = JSON.parse(String(raw)) as { type: string; data: unknown };
       if (!(TAPPED_TYPES as readonly string[]).includes(frame.type)) return;
       applied += harness.engine.ingestTabFrames(`${sim.url}/`, [frame]);
+      const pid = (frame.data as { prompt_id?: string }).prompt_id;
+      if (frame.type === 'progress' && pid) {
+        const data = { prompt_id: pid, mime: 'image/jpeg', image: 'AQID' };
+        harness.engine.ingestTabFrames(`${sim.url}/`, [{ type: 'preview', data }]);
+      }
       foreign += harness.engine.ingestTabFrames('http://127.0.0.1:1/', [frame]);
     });
     try {
@@ -241,6 +246,7 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
       expect(done).toMatchObject({ status: 'success', own: false, clientId: 'comfyui-tab-1' });
       expect(applied).toBeGreaterThan(12);
       expect(foreign).toBe(0);
+      expect(h.live.some((m) => m.kind === 'preview' && m.jobKey === done.key)).toBe(true);
       const progress = h.live.flatMap((m) =>
         m.kind === 'job' && m.job.promptId === id ? [m.job.progress] : [],
       );

@@ -4,9 +4,20 @@
  * Dexie, reloads when they change, and reports to the service worker through `notify` (which wakes a
  * stopped worker, so nothing is lost while it restarts) and to the pages through `broadcast`.
  */
+
+import { z } from 'zod';
 import type { ComfyError } from '../../comfy/errors';
 import { toComfyEvent } from '../../comfy/messages';
-import type { ApiPrompt, Clock, ConnectionState, FetchLike, Random, WebSocketCtor } from '../../comfy/types';
+import type {
+  ApiPrompt,
+  Clock,
+  ComfyEvent,
+  ConnectionState,
+  FetchLike,
+  Random,
+  WebSocketCtor,
+} from '../../comfy/types';
+import { PREVIEW_FRAME, TAP_PREVIEW_MAX_BYTES } from '../bridge/tap';
 import type { ComfyPulseDB, ServerRecord } from '../db';
 import type { Translate } from '../i18n';
 import type {
@@ -41,6 +52,34 @@ export interface EngineDeps {
   hasPermissions?(origins: string[]): Promise<boolean>;
   log?(msg: string, e?: unknown): void;
   timing?: Partial<ConnectionTiming>;
+}
+
+const tabPreviewSchema = z.object({
+  prompt_id: z.string().min(1).max(200),
+  node_id: z.string().max(200).optional(),
+  display_node_id: z.string().max(200).optional(),
+  mime: z.string().regex(/^image\/[\w.+-]+$/),
+  image: z.string().max(Math.ceil((TAP_PREVIEW_MAX_BYTES * 4) / 3) + 4),
+});
+
+/** A preview relayed by the tab bridge (base64, since runtime messages are JSON) as a decoded event. */
+export function tabPreviewEvent(data: unknown): ComfyEvent | null {
+  const p = tabPreviewSchema.safeParse(data);
+  if (!p.success) return null;
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(p.data.image), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+  return {
+    type: 'preview',
+    promptId: p.data.prompt_id,
+    mime: p.data.mime,
+    bytes,
+    ...(p.data.node_id ? { nodeId: p.data.node_id } : {}),
+    ...(p.data.display_node_id ? { displayNodeId: p.data.display_node_id } : {}),
+  };
 }
 
 function signature(s: ServerRecord): string {
@@ -257,7 +296,10 @@ export class Engine {
       });
     if (!conn) return 0;
     let applied = 0;
-    for (const f of frames) if (conn.ingestTab(toComfyEvent(f))) applied++;
+    for (const f of frames) {
+      const ev = f.type === PREVIEW_FRAME ? tabPreviewEvent(f.data) : toComfyEvent(f);
+      if (ev && conn.ingestTab(ev)) applied++;
+    }
     return applied;
   }
 
