@@ -1,80 +1,59 @@
-// Ingest throughput into a real PostgreSQL (a throwaway cluster) through POST /v1/ingest, in node runs per
-// second, at 1, 100 and 1000 node runs per request (jobs of 10 node runs; 4 requests in flight, as
-// several extensions would). Every request carries new jobs, so every row is a real insert.
-import type { JobRecord } from '../lib/sync/schema';
-import { request, startBenchEnv } from '../server/testing/bench-env';
+// Ingest throughput into a real PostgreSQL (a throwaway cluster, synchronous_commit on) through
+// POST /v1/ingest, in node runs per second, at 1, 100 and 1000 node runs per request (jobs of up to 10
+// node runs), measured side by side in one run. The client fleet runs in a worker thread with
+// CONCURRENCY keep-alive connections, one request in flight on each, as many extensions would. Every
+// request carries new jobs, so every row is a real insert.
+import { Worker } from 'node:worker_threads';
+import { percentile, startBenchEnv } from '../server/testing/bench-env';
+import type { LoadParams, LoadResult } from './ingest-load';
 import type { Bench, BenchResult } from './types';
 
 const TARGET = 5000;
-const CONCURRENCY = 4;
-const DURATION_MS = 4000;
+const CONCURRENCY = 32;
+const DURATION_MS = 5000;
 
-let seq = 0;
-function jobs(nodeRuns: number): JobRecord[] {
-  const perJob = Math.min(10, nodeRuns);
-  const out: JobRecord[] = [];
-  for (let left = nodeRuns; left > 0; left -= perJob) {
-    const t = Date.now();
-    const id = ++seq;
-    out.push({
-      server: 'bench',
-      promptId: `bench-${process.pid}-${id}`,
-      status: 'success',
-      own: true,
-      clientId: 'ext-bench',
-      queuedAt: t - 5000,
-      startedAt: t - 4000,
-      endedAt: t,
-      updatedAt: t,
-      currentNode: null,
-      progress: 1,
-      outputs: { '9': { images: [{ filename: `b_${id}.png`, subfolder: '', type: 'output' }] } },
-      nodes: Array.from({ length: Math.min(perJob, left) }, (_, i) => ({
-        nodeId: String(i + 1),
-        classType: i % 3 === 0 ? 'KSampler' : 'CLIPTextEncode',
-        state: 'finished' as const,
-        cached: false,
-        startedAt: t - 4000 + i * 100,
-        endedAt: t - 3900 + i * 100,
-        durationMs: 100,
-      })),
+function load(params: LoadParams): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    // tsx's loader does not reach worker threads on Node 20: the worker loads the TypeScript through
+    // tsx's API instead.
+    const file = new URL('./ingest-load.ts', import.meta.url).href;
+    const boot = `import('tsx/esm/api').then((m) => m.tsImport(${JSON.stringify(file)}, ${JSON.stringify(file)}))`;
+    const worker = new Worker(boot, { eval: true, workerData: params });
+    worker.once('message', (r: LoadResult) => {
+      void worker.terminate();
+      if (r.error) reject(new Error(r.error));
+      else resolve(r);
     });
-  }
-  return out;
+    worker.once('error', reject);
+  });
 }
 
 const bench: Bench = async () => {
   const env = await startBenchEnv({ ingestMaxBytes: 50 * 1024 * 1024, ingestMaxRecords: 1000 });
   const results: BenchResult[] = [];
   try {
-    const url = `${env.server.url}/v1/ingest`;
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${env.token}` };
-    for (const batch of [1, 100, 1000]) {
-      // Warm-up: connections, JIT, plan cache.
-      for (let i = 0; i < 5; i++)
-        await fetch(url, { method: 'POST', headers, body: JSON.stringify({ records: jobs(batch) }) });
-      let nodeRuns = 0;
-      let requests = 0;
-      const start = performance.now();
-      const worker = async () => {
-        while (performance.now() - start < DURATION_MS) {
-          const body = JSON.stringify({ records: jobs(batch) });
-          const res = await request('POST', url, headers, body);
-          if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${res.text}`);
-          nodeRuns += batch;
-          requests++;
-        }
-      };
-      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-      const secs = (performance.now() - start) / 1000;
-      const rate = nodeRuns / secs;
+    const sync = (await env.server.db.pool.query('SHOW synchronous_commit')).rows[0].synchronous_commit;
+    const fsync = (await env.server.db.pool.query('SHOW fsync')).rows[0].fsync;
+    for (const nodeRuns of [1, 100, 1000]) {
+      const r = await load({
+        url: `${env.server.url}/v1/ingest`,
+        token: env.token,
+        nodeRuns,
+        concurrency: CONCURRENCY,
+        durationMs: DURATION_MS,
+        tag: `${process.pid}-${nodeRuns}`,
+      });
+      const rate = r.nodeRuns / r.seconds;
       results.push({
-        name: `ingest, ${batch} node run${batch > 1 ? 's' : ''}/request`,
+        name: `ingest, ${nodeRuns} node run${nodeRuns > 1 ? 's' : ''}/request`,
         value: rate,
         unit: 'node runs/s',
         target: `>= ${TARGET}`,
         ok: rate >= TARGET,
-        detail: `${requests} requests in ${secs.toFixed(1)} s, ${CONCURRENCY} in flight, ${(requests / secs).toFixed(0)} req/s`,
+        detail:
+          `${r.requests} requests in ${r.seconds.toFixed(1)} s (${(r.requests / r.seconds).toFixed(0)} req/s), ` +
+          `${CONCURRENCY} keep-alive connections; latency p50 ${percentile(r.latencies, 50).toFixed(1)} ms, ` +
+          `p95 ${percentile(r.latencies, 95).toFixed(1)} ms; synchronous_commit=${sync}, fsync=${fsync}`,
       });
     }
   } finally {

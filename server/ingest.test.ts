@@ -1,4 +1,7 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from './db/database';
+import { revokeKey } from './repo/keys';
 import {
   DB_KINDS,
   openTestDatabase,
@@ -225,6 +228,106 @@ describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
     });
     expect((await ingest([big])).status).toBe(413);
     expect(await jobRow(big.promptId)).toHaveLength(0);
+  });
+});
+
+describe.each(DB_KINDS)('ingest under concurrency and key revocation on %s', (kind) => {
+  let tdb: TestDatabase;
+  let srv: TestServer;
+
+  beforeAll(async () => {
+    tdb = await openTestDatabase(kind);
+    srv = await startTestServer(tdb.db, { ingestBurst: 10_000 });
+  });
+  afterAll(async () => {
+    await srv?.close();
+    await tdb?.dispose();
+  });
+
+  const post = (token: string, records: unknown[]) =>
+    srv.request('/v1/ingest', { method: 'POST', token, body: JSON.stringify({ records }) });
+
+  it('keeps the newest version when versions of the same jobs arrive in many concurrent requests, in any order', async () => {
+    const token = await srv.token(['ingest']);
+    const base = [makeRecord(), makeRecord(), makeRecord()];
+    const versions = base.flatMap((r) =>
+      [0.2, 0.5, 0.8, 1].map((progress, v) => ({
+        ...r,
+        status: progress === 1 ? ('success' as const) : ('running' as const),
+        progress,
+        updatedAt: r.updatedAt + v,
+        nodes: [
+          { nodeId: '3', classType: 'KSampler', state: 'running' as const, cached: false, durationMs: v },
+        ],
+      })),
+    );
+    // Newest first, then everything again (replays): every request lands while others are in flight.
+    const order = [...versions].reverse().concat(versions);
+    const responses = await Promise.all(order.map((r) => post(token, [r])));
+    expect(responses.map((r) => r.status)).toEqual(order.map(() => 200));
+    for (const r of base) {
+      const rows = (await tdb.db.pool.query('SELECT * FROM jobs WHERE prompt_id = $1', [r.promptId])).rows;
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ status: 'success', progress: 1, updated_at: String(r.updatedAt + 3) });
+      const nodes = (
+        await tdb.db.pool.query('SELECT duration_ms FROM model_usage_log WHERE prompt_id = $1', [r.promptId])
+      ).rows;
+      expect(nodes).toEqual([{ duration_ms: 3 }]);
+    }
+    // Replaying everything afterwards changes nothing.
+    const replay = await Promise.all(versions.map((r) => post(token, [r])));
+    expect(await Promise.all(replay.map((r) => r.json()))).toEqual(
+      versions.map(() => ({ accepted: 1, applied: 0 })),
+    );
+  });
+
+  it('answers a key revoked while the server runs with 401 on its next ingest, and stops its reads at once', async () => {
+    const name = `revoked-live-${kind}`;
+    const token = await srv.token(['ingest', 'read'], name);
+    expect((await post(token, [makeRecord()])).status).toBe(200);
+    expect((await srv.request('/v1/jobs', { token })).status).toBe(200); // the key is now cached
+    // Revoked from another connection, as `keys revoke` in another process does.
+    const other = new pg.Client(tdb.db.clientConfig);
+    await other.connect();
+    try {
+      await other.query('UPDATE api_keys SET revoked_at = now() WHERE name = $1', [name]);
+    } finally {
+      await other.end();
+    }
+    const late = makeRecord();
+    const res = await post(token, [late]);
+    expect(res.status).toBe(401);
+    expect(
+      (await tdb.db.pool.query('SELECT 1 FROM jobs WHERE prompt_id = $1', [late.promptId])).rows,
+    ).toHaveLength(0);
+    // Reads are answered from the cache, which the NOTIFY empties within the delivery delay.
+    await expect
+      .poll(async () => (await srv.request('/v1/jobs', { token })).status, { timeout: 5000 })
+      .toBe(401);
+  });
+});
+
+describe('key revocation across instances (PostgreSQL)', () => {
+  it('drops a revoked key on every instance on the database', async () => {
+    const tdb = await openTestDatabase('postgres');
+    const srv = await startTestServer(tdb.db);
+    const second = await openDatabase({ databaseUrl: tdb.url! });
+    const srv2 = await startTestServer(second);
+    try {
+      const token = await srv.token(['read'], 'revoked-everywhere');
+      for (const s of [srv, srv2]) expect((await s.request('/v1/jobs', { token })).status).toBe(200);
+      expect(await revokeKey(tdb.db.pool, 'revoked-everywhere')).toBe(1);
+      for (const s of [srv, srv2]) {
+        await expect
+          .poll(async () => (await s.request('/v1/jobs', { token })).status, { timeout: 5000 })
+          .toBe(401);
+      }
+    } finally {
+      await srv2.close();
+      await second.close();
+      await srv.close();
+      await tdb.dispose();
+    }
   });
 });
 

@@ -136,17 +136,25 @@ export interface GroupResult {
  * tie is credited to the earliest group). A group whose key is not live in the statement's snapshot is
  * skipped entirely.
  */
-export async function writeJobGroups(db: Queryable, groups: JobWriteGroup[]): Promise<GroupResult> {
+export async function writeJobGroups(
+  db: Queryable,
+  groups: JobWriteGroup[],
+  opts: { prepared?: boolean } = {},
+): Promise<GroupResult> {
   const input: unknown[] = [];
   const keyIds = new Set<number>();
   groups.forEach((g, req) => {
     if (g.keyId !== null) keyIds.add(g.keyId);
     for (const w of g.writes) input.push(toInputRow(w, req, g.keyId));
   });
-  const res = await db.query<{ applied: Record<string, string> | null; live: string[] }>(UPSERT_SQL, [
-    JSON.stringify(input),
-    [...keyIds],
-  ]);
+  // Prepared (named), it is parsed and planned once per connection instead of on every flush. Not on
+  // PGlite: its socket connections share one backend, so a name prepared through one connection clashes
+  // with the same name prepared through another.
+  const res = await db.query<{ applied: Record<string, string> | null; live: string[] }>({
+    ...(opts.prepared && { name: 'comfypulse_upsert_jobs' }),
+    text: UPSERT_SQL,
+    values: [JSON.stringify(input), [...keyIds]],
+  });
   const row = res.rows[0];
   const live = new Set((row?.live ?? []).map(Number));
   return {

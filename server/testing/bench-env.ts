@@ -1,4 +1,5 @@
-// A throwaway PostgreSQL + sync server for benchmarks, torn down afterwards.
+// A throwaway PostgreSQL (with its durability defaults: fsync and synchronous_commit on) + sync server
+// for benchmarks, torn down afterwards.
 import http from 'node:http';
 
 import { defaultConfig, type ServerConfig } from '../config';
@@ -14,7 +15,7 @@ export interface BenchEnv {
 }
 
 export async function startBenchEnv(overrides: Partial<ServerConfig> = {}): Promise<BenchEnv> {
-  const cluster = await startPgCluster();
+  const cluster = await startPgCluster({ durable: true });
   try {
     const db = await openDatabase({ databaseUrl: cluster.url, poolSize: 10 });
     const server = await startServer({

@@ -52,7 +52,11 @@ function runAsPostgres(bin: string, args: string[]): void {
   }
 }
 
-export async function startPgCluster(): Promise<PgCluster> {
+/**
+ * `durable` keeps PostgreSQL's defaults (fsync, synchronous_commit, full_page_writes on): benchmarks
+ * measure what production would see. Tests run without them, for speed; their data is thrown away.
+ */
+export async function startPgCluster(opts: { durable?: boolean } = {}): Promise<PgCluster> {
   const bin = findBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'comfypulse-pg-'));
   chmodSync(dir, 0o777);
@@ -70,16 +74,14 @@ export async function startPgCluster(): Promise<PgCluster> {
     '--no-sync',
   ]);
   const port = await freePort();
-  const opts = [
+  const settings = [
     `-c listen_addresses=127.0.0.1`,
     `-c port=${port}`,
     `-c unix_socket_directories=${dir}`,
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
+    ...(opts.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
     '-c max_connections=200',
   ].join(' ');
-  runAsPostgres(join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', join(dir, 'log'), '-w', 'start']);
+  runAsPostgres(join(bin, 'pg_ctl'), ['-D', data, '-o', settings, '-l', join(dir, 'log'), '-w', 'start']);
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
