@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { ComfyClient } from '../../lib/comfy/client';
-import { BadWorkflow, isComfyError } from '../../lib/comfy/errors';
+import { BadWorkflow, isComfyError, type NodeErrorEntry } from '../../lib/comfy/errors';
 import type { PreviewMethod } from '../../lib/comfy/http';
 import { reconcile } from '../../lib/comfy/reconcile';
 import { initialTrackerState, reduceTracker, type TrackerState } from '../../lib/comfy/tracker';
@@ -62,6 +62,8 @@ interface Tracked {
 export class ComfyJobStarter implements JobStarter {
   private readonly clients = new Map<string, ComfyClient>();
   private readonly tracked = new Map<string, Tracked>();
+  /** node_errors of a 200 from /prompt (outputs ComfyUI dropped), until submit() returns them. */
+  private readonly partialNodeErrors = new Map<string, Record<string, NodeErrorEntry>>();
   private readonly progressEveryMs: number;
   private readonly previewEveryMs: number;
   private readonly log: (msg: string) => void;
@@ -169,6 +171,15 @@ export class ComfyJobStarter implements JobStarter {
       fetch: this.deps.fetch,
       clock: this.deps.clock,
     });
+    // ComfyClient.submit returns only the prompt id, but a 200 from /prompt may carry node_errors for
+    // outputs ComfyUI dropped (protocol §7.1). Its HTTP layer's answer is kept here, by prompt id, so
+    // POST /v1/prompts can return it; the client still does its own bookkeeping of the submit.
+    const httpSubmit = client.http.submit.bind(client.http);
+    client.http.submit = async (prompt, options) => {
+      const res = await httpSubmit(prompt, options);
+      if (Object.keys(res.nodeErrors).length > 0) this.partialNodeErrors.set(res.promptId, res.nodeErrors);
+      return res;
+    };
     client.on('job', (job) => this.onJob(job));
     client.on('preview', ({ event, job }) => {
       if (job) this.onPreview(job, event.mime, event.bytes);
@@ -233,9 +244,14 @@ export class ComfyJobStarter implements JobStarter {
       this.tracked.delete(promptId);
       this.tracked.set(acceptedId, t);
     }
+    const nodeErrors = this.partialNodeErrors.get(acceptedId) ?? {};
+    this.partialNodeErrors.delete(acceptedId);
     const job = client.getJob(acceptedId);
     if (job) await this.write(acceptedId, t, job);
-    return { status: 200, body: { prompt_id: acceptedId, number: job?.number ?? null, node_errors: {} } };
+    return {
+      status: 200,
+      body: { prompt_id: acceptedId, number: job?.number ?? null, node_errors: nodeErrors },
+    };
   }
 
   private async recordRejected(req: SubmitRequest, promptId: string, err: BadWorkflow): Promise<void> {

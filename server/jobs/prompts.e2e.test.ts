@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Simulator, startSimulator } from '../../sim';
 import type { JobDto } from '../repo/jobs';
 import {
@@ -168,6 +168,21 @@ describe.each(DB_KINDS)('POST /v1/prompts against the simulator on %s', (kind) =
     const r = await row(body.prompt_id);
     expect(r).toMatchObject({ status: 'rejected', source: 'api' });
     expect(r.node_errors['2'].class_type).toBe('PeerSteps');
+  });
+
+  it('returns the node_errors of outputs ComfyUI dropped on a 200, and runs the rest', async () => {
+    const prompt = workflow('ok');
+    // A second output whose required input is missing: ComfyUI queues the valid output and reports this one.
+    prompt['4'] = { class_type: 'SaveImage', inputs: { filename_prefix: 'dropped' } };
+    const res = await submit({ server: 'sim', prompt });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(Object.keys(body.node_errors)).toEqual(['4']);
+    expect(body.node_errors['4'].class_type).toBe('SaveImage');
+    await vi.waitFor(async () => expect((await row(body.prompt_id))?.status).toBe('success'), {
+      timeout: 10_000,
+      interval: 100,
+    });
   });
 
   it.each([
