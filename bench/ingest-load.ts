@@ -12,6 +12,7 @@ export interface LoadParams {
   nodeRuns: number;
   concurrency: number;
   durationMs: number;
+  warmupMs: number;
   /** Distinguishes prompt ids between runs. */
   tag: string;
 }
@@ -77,18 +78,22 @@ async function run(p: LoadParams): Promise<LoadResult> {
     const res = await post(JSON.stringify({ records: benchJobs(p.nodeRuns, p.tag) }));
     if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${res.text.slice(0, 300)}`);
   };
-  // Warm-up: open every connection, JIT, plan cache.
-  await Promise.all(Array.from({ length: p.concurrency }, send));
   const latencies: number[] = [];
-  const start = performance.now();
-  const connection = async () => {
-    while (performance.now() - start < p.durationMs) {
-      const t = performance.now();
-      await send();
-      latencies.push(performance.now() - t);
-    }
+  const drive = async (ms: number, record: boolean) => {
+    const until = performance.now() + ms;
+    const connection = async () => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        await send();
+        if (record) latencies.push(performance.now() - t);
+      }
+    };
+    await Promise.all(Array.from({ length: p.concurrency }, connection));
   };
-  await Promise.all(Array.from({ length: p.concurrency }, connection));
+  // Warm-up: every connection open, the server's JIT and the statement plans settled.
+  await drive(p.warmupMs, false);
+  const start = performance.now();
+  await drive(p.durationMs, true);
   const seconds = (performance.now() - start) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);

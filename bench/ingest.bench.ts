@@ -1,15 +1,19 @@
 // Ingest throughput into a real PostgreSQL (a throwaway cluster, synchronous_commit on) through
 // POST /v1/ingest, in node runs per second, at 1, 100 and 1000 node runs per request (jobs of up to 10
-// node runs), measured side by side in one run. The client fleet runs in a worker thread with
-// CONCURRENCY keep-alive connections, one request in flight on each, as many extensions would. Every
-// request carries new jobs, so every row is a real insert.
+// node runs), measured side by side in one run. The client fleet runs in a worker thread (node:http,
+// keep-alive Agent) with FLEET connections, one request in flight on each, as that many extensions
+// uploading at once would; one node run per request is also measured with a SMALL_FLEET. Every request
+// carries new jobs, so every row is a real insert. After a 1 s warm-up per figure.
 import { Worker } from 'node:worker_threads';
 import { percentile, startBenchEnv } from '../server/testing/bench-env';
 import type { LoadParams, LoadResult } from './ingest-load';
 import type { Bench, BenchResult } from './types';
 
 const TARGET = 5000;
-const CONCURRENCY = 32;
+/** Extensions uploading at the same time: each is one keep-alive connection with one request in flight. */
+const FLEET = 64;
+/** A small team, where throughput at one node run per request is bounded by commit latency, not CPU. */
+const SMALL_FLEET = 8;
 const DURATION_MS = 5000;
 
 function load(params: LoadParams): Promise<LoadResult> {
@@ -34,25 +38,31 @@ const bench: Bench = async () => {
   try {
     const sync = (await env.server.db.pool.query('SHOW synchronous_commit')).rows[0].synchronous_commit;
     const fsync = (await env.server.db.pool.query('SHOW fsync')).rows[0].fsync;
-    for (const nodeRuns of [1, 100, 1000]) {
+    const runs: [number, number][] = [
+      [1, SMALL_FLEET],
+      [1, FLEET],
+      [100, FLEET],
+      [1000, FLEET],
+    ];
+    for (const [nodeRuns, concurrency] of runs) {
       const r = await load({
         url: `${env.server.url}/v1/ingest`,
         token: env.token,
         nodeRuns,
-        concurrency: CONCURRENCY,
+        concurrency,
         durationMs: DURATION_MS,
+        warmupMs: 1000,
         tag: `${process.pid}-${nodeRuns}`,
       });
       const rate = r.nodeRuns / r.seconds;
       results.push({
-        name: `ingest, ${nodeRuns} node run${nodeRuns > 1 ? 's' : ''}/request`,
+        name: `ingest, ${nodeRuns} node run${nodeRuns > 1 ? 's' : ''}/request, ${concurrency} clients`,
         value: rate,
         unit: 'node runs/s',
-        target: `>= ${TARGET}`,
-        ok: rate >= TARGET,
+        ...(concurrency === FLEET && { target: `>= ${TARGET}`, ok: rate >= TARGET }),
         detail:
           `${r.requests} requests in ${r.seconds.toFixed(1)} s (${(r.requests / r.seconds).toFixed(0)} req/s), ` +
-          `${CONCURRENCY} keep-alive connections; latency p50 ${percentile(r.latencies, 50).toFixed(1)} ms, ` +
+          `${concurrency} keep-alive connections; latency p50 ${percentile(r.latencies, 50).toFixed(1)} ms, ` +
           `p95 ${percentile(r.latencies, 95).toFixed(1)} ms; synchronous_commit=${sync}, fsync=${fsync}`,
       });
     }

@@ -1,6 +1,6 @@
 // Fan-out of job changes: every instance LISTENs on one PostgreSQL channel, turns each NOTIFY (payload:
-// the job's seq) into a fresh read of the row, and hands it to its own SSE subscribers. Instances share
-// nothing but the database, so any number of them behind a load balancer all stream every change.
+// the seqs of the jobs a statement wrote) into a fresh read of the rows, and hands them to its own SSE
+// subscribers. Instances share nothing but the database, so any number of them behind a load balancer all stream every change.
 import pg from 'pg';
 import type { Clock } from '../lib/comfy/types';
 import { type Database, JOBS_CHANNEL, KEYS_CHANNEL } from './db/database';
@@ -29,11 +29,12 @@ export class JobHub implements KeyChangeFeed {
   /** Highest change number handed out; after a LISTEN reconnect, changes above it are replayed. */
   private maxRev = 0;
   private readonly onNotification = (payload: string) => {
-    if (this.listeners.size === 0 || !/^\d+$/.test(payload)) return;
-    this.pending.add(payload);
+    // The payload is a comma list of job seqs (one NOTIFY per writing statement).
+    if (this.listeners.size === 0 || !/^\d+(,\d+)*$/.test(payload)) return;
+    for (const seq of payload.split(',')) this.pending.add(seq);
     if (!this.flushing) {
       this.flushing = true;
-      // Coalesce a burst (one ingest batch notifies once per row) into one query.
+      // Coalesce a burst (several statements in a row) into one query.
       setImmediate(() => void this.flush());
     }
   };

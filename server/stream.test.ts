@@ -56,6 +56,15 @@ describe.each(DB_KINDS)('GET /v1/stream on %s', (kind) => {
     expect(Number(second.id)).toBeGreaterThan(Number(first.id));
   });
 
+  it('streams every job of a statement that wrote many (one NOTIFY carries all their seqs)', async () => {
+    const sse = await open();
+    const records = Array.from({ length: 350 }, () => makeRecord({ nodes: [], outputs: {} }));
+    await ingestVia(srv, ingestKey, records);
+    for (const r of [records[0]!, records[299]!, records[300]!, records[349]!]) {
+      await sse.waitFor(isJob(r.promptId, 'success'));
+    }
+  });
+
   it('applies the query filter', async () => {
     const onlyB = await open('?server=b&status=error');
     const a = makeRecord({ server: 'a', status: 'error' });
