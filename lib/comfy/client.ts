@@ -13,6 +13,7 @@
  * `import WebSocket from 'ws'` in Node 20.
  */
 import type { BackoffPolicy } from './backoff';
+import { cancelExactly } from './cancel';
 import { FrameDecoder } from './decode';
 import { type ComfyError, isComfyError } from './errors';
 import { ComfyHttp, type PreviewMethod, type SubmitOptions, type TokenMode } from './http';
@@ -232,26 +233,12 @@ export class ComfyClient {
    * `POST /queue {delete}` if it is pending. Resolves whether something was cancelled.
    */
   async cancel(promptId: string): Promise<boolean> {
-    const viaJobs = await this.http.cancelJob(promptId);
-    if (viaJobs !== undefined) {
-      if (viaJobs) this.apply({ type: 'local:cancelled', promptId });
-      void this.reconcileNow();
-      return viaJobs;
-    }
-    const queue = await this.http.queue();
-    if (queue.running.some((i) => i.promptId === promptId)) {
-      // Confirmed running just now: on servers before prompt-scoped interrupt the request is global.
-      await this.http.interrupt(promptId);
-      void this.reconcileNow();
-      return true;
-    }
-    if (queue.pending.some((i) => i.promptId === promptId)) {
-      await this.http.deletePending([promptId]);
-      this.apply({ type: 'local:cancelled', promptId });
-      return true;
-    }
-    void this.reconcileNow();
-    return false;
+    const result = await cancelExactly(this.http, promptId);
+    // A running job that was interrupted reports its own end on the socket; the others end here.
+    if (result.cancelled && result.method !== 'interrupt') this.apply({ type: 'local:cancelled', promptId });
+    // A dequeued job is settled; for the others the server's view decides what happened.
+    if (!(result.cancelled && result.method === 'delete')) void this.reconcileNow();
+    return result.cancelled;
   }
 
   /** Asks HTTP for the truth about active jobs now (also runs after every (re)connect). */

@@ -159,7 +159,7 @@ export class ComfyHttp {
 
   /**
    * `POST /api/interrupt {prompt_id}`. Servers before Sep 2025 ignore the id and interrupt whatever runs:
-   * callers must confirm the job is the running one first (ComfyClient.cancel does). Without an id this
+   * callers must confirm the job is the running one first (`cancelExactly` does). Without an id this
    * is a global interrupt.
    */
   async interrupt(promptId?: string): Promise<void> {

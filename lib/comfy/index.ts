@@ -4,6 +4,7 @@
  * deterministic test doubles in `@comfypulse/comfy/testing`.
  */
 export * from './backoff';
+export * from './cancel';
 export * from './client';
 export * from './decode';
 export * from './errors';

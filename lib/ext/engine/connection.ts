@@ -12,6 +12,7 @@
  *   confirmed it is the one running, unless the server has the atomic jobs cancel endpoint.
  */
 
+import { type CancelResult, cancelExactly } from '../../comfy/cancel';
 import { FrameDecoder } from '../../comfy/decode';
 import type { ComfyError } from '../../comfy/errors';
 import { type ComfyHttp, createComfyHttp, type QueueItem } from '../../comfy/http';
@@ -658,37 +659,18 @@ export class ServerConnection {
     if (known && isTerminal(known.status) && known.status !== 'lost') {
       return { ok: false, reason: 'finished', message: known.status };
     }
+    let result: CancelResult;
     try {
-      const atomic = await this.http.cancelJob(promptId);
-      if (atomic !== undefined) {
-        await this.reconcile();
-        return atomic
-          ? { ok: true, method: 'jobs-cancel' }
-          : { ok: false, reason: 'not-found', message: 'the server did not cancel it (finished or unknown)' };
-      }
-      const q = await this.http.queue();
-      if (q.pending.some((i) => i.promptId === promptId)) {
-        await this.http.deletePending([promptId]);
-        this.apply({ type: 'local:cancelled', promptId });
-        await this.reconcile();
-        return { ok: true, method: 'delete' };
-      }
-      if (q.running.some((i) => i.promptId === promptId)) {
-        // Confirmed running just now. Servers before Sep 2025 ignore the id and stop whatever runs,
-        // which is this job: the check above is what makes that safe.
-        await this.http.interrupt(promptId);
-        await this.reconcile();
-        return { ok: true, method: 'interrupt' };
-      }
+      result = await cancelExactly(this.http, promptId);
+      if (result.cancelled && result.method === 'delete') this.apply({ type: 'local:cancelled', promptId });
       await this.reconcile();
-      return {
-        ok: false,
-        reason: 'not-running',
-        message: 'the job is neither running nor queued on the server',
-      };
     } catch (e) {
       return { ok: false, reason: 'error', message: e instanceof Error ? e.message : String(e) };
     }
+    if (result.cancelled) return { ok: true, method: result.method };
+    return result.reason === 'refused'
+      ? { ok: false, reason: 'not-found', message: 'the server did not cancel it (finished or unknown)' }
+      : { ok: false, reason: 'not-running', message: 'the job is neither running nor queued on the server' };
   }
 
   /** The record the engine hands to the service worker after a restart of the worker. */
