@@ -39,6 +39,7 @@ import {
   type TrackerEvent,
   type WebSocketCtor,
 } from '../../comfy/types';
+import { PREVIEW_FRAME, TAPPED_TYPES } from '../bridge/tap';
 import type { BlobRecord, ComfyPulseDB, ConnectionRecord, JobRecord, ServerRecord } from '../db';
 import type { CancelOutcome, LiveMessage } from '../protocol';
 import { jobKeyOf, thumbBlobKey } from '../storage/repo';
@@ -131,18 +132,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
   });
 }
 
-/** What the tab bridge may feed in: per-prompt events only. */
-const TAB_TYPES: ReadonlySet<string> = new Set([
-  'preview',
-  'execution_start',
-  'execution_cached',
-  'progress',
-  'progress_state',
-  'executed',
-  'execution_success',
-  'execution_error',
-  'execution_interrupted',
-]);
+/** What the tab bridge may feed in: exactly what the tap relays (per-prompt events only). */
+const TAB_TYPES: ReadonlySet<string> = new Set([PREVIEW_FRAME, ...TAPPED_TYPES]);
 
 export interface ServerActivity {
   running: number;
