@@ -11,15 +11,7 @@
  * - Schema changes add a new `version(n)` with an upgrade; existing versions are never edited.
  */
 import Dexie, { type EntityTable, type Transaction } from 'dexie';
-import type {
-  ConnectionState,
-  JobError,
-  JobStatus,
-  NodeId,
-  NodeOutput,
-  NodeRun,
-  PreviewRef,
-} from '../comfy/types';
+import type { ConnectionState, JobState, NodeId } from '../comfy/types';
 
 export type TokenMode = 'query' | 'header' | 'both';
 
@@ -37,34 +29,20 @@ export interface ServerRecord {
   createdAt: number;
 }
 
-export interface JobRecord {
+/**
+ * A tracked job as stored: the tracker's `JobState` keyed per server, plus what only the extension
+ * knows. `awaitingReconciliation` is left out because it is a hint for the live tracker only.
+ */
+export interface JobRecord extends Omit<JobState, 'awaitingReconciliation'> {
   /** `${serverId}:${promptId}` */
   key: string;
   serverId: string;
-  promptId: string;
-  status: JobStatus;
   /** 1 while pending or running, else 0 (indexed). */
   active: 0 | 1;
-  own: boolean;
-  clientId?: string;
-  number?: number;
   /** When this installation first saw the job (history ordering). */
   createdAt: number;
-  queuedAt?: number;
-  startedAt?: number;
-  endedAt?: number;
-  updatedAt: number;
-  currentNode: NodeId | null;
   /** class_type of the current node, when known. */
   currentClassType?: string;
-  progress: number;
-  nodes: Record<NodeId, NodeRun>;
-  classTypes: Record<NodeId, string>;
-  outputs: Record<NodeId, NodeOutput>;
-  error?: JobError;
-  interruptedAt?: { nodeId?: NodeId; nodeType?: string };
-  preview?: PreviewRef;
-  previewCount: number;
   /** Key in `blobs` of the output thumbnail, once fetched from /view. */
   thumbKey?: string;
   /** Set once the desktop notification for the terminal status was shown (dedupes across SW restarts). */
