@@ -57,7 +57,7 @@ export async function activeJobs(db: ComfyPulseDB, serverId?: string): Promise<J
 }
 
 /** Running before pending; then queue number (lower runs sooner), then first seen. */
-function byQueueOrder(a: JobRecord, b: JobRecord): number {
+export function byQueueOrder(a: JobRecord, b: JobRecord): number {
   const run = Number(b.status === 'running') - Number(a.status === 'running');
   if (run !== 0) return run;
   const an = a.number ?? Number.POSITIVE_INFINITY;

@@ -5,22 +5,13 @@
  */
 import type { ConnectionState } from '../../comfy/types';
 import type { ConnectionRecord, JobRecord } from '../db';
+import { byQueueOrder } from '../storage/repo';
 import type { LiveConnection, LiveSnapshot } from './live';
 
 export function newer(db: JobRecord | undefined, live: JobRecord | undefined): JobRecord | undefined {
   if (!db) return live;
   if (!live) return db;
   return live.updatedAt > db.updatedAt ? live : db;
-}
-
-/** Running before pending; then queue number (lower runs sooner), then first seen. */
-export function byQueueOrder(a: JobRecord, b: JobRecord): number {
-  const run = Number(b.status === 'running') - Number(a.status === 'running');
-  if (run !== 0) return run;
-  const an = a.number ?? Number.POSITIVE_INFINITY;
-  const bn = b.number ?? Number.POSITIVE_INFINITY;
-  if (an !== bn) return an < bn ? -1 : 1;
-  return a.createdAt - b.createdAt;
 }
 
 export interface JobBoard {
