@@ -90,6 +90,10 @@ const DEFAULT_TIMING: ConnectionTiming = {
 /** A job found finished in history is announced only if it ended this recently (server clock). */
 const ANNOUNCE_WINDOW_MS = 10 * 60_000;
 
+/**
+ * Events the server sends only to the socket of the prompt's client_id (protocol §3): one arriving on our
+ * own socket proves an unknown job was queued with our clientId.
+ */
 const ROUTED_ONLY: ReadonlySet<string> = new Set([
   'execution_start',
   'execution_cached',
