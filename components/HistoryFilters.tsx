@@ -28,6 +28,25 @@ export function dayBounds(v: HistoryFilterValue): { from?: number; to?: number }
   return out;
 }
 
+function DayFilter({
+  label,
+  testid,
+  value,
+  onChange,
+}: {
+  label: string;
+  testid: string;
+  value: string;
+  onChange(day: string): void;
+}) {
+  return (
+    <label>
+      <span>{label}</span>
+      <input type="date" data-testid={testid} value={value} onChange={(e) => onChange(e.target.value)} />
+    </label>
+  );
+}
+
 export function HistoryFilters({
   value,
   servers,
@@ -70,24 +89,18 @@ export function HistoryFilters({
           ))}
         </select>
       </label>
-      <label>
-        <span>{i18n.t('ui_filter_from')}</span>
-        <input
-          type="date"
-          data-testid="history-filter-from"
-          value={value.fromDay}
-          onChange={(e) => onChange({ ...value, fromDay: e.target.value })}
-        />
-      </label>
-      <label>
-        <span>{i18n.t('ui_filter_to')}</span>
-        <input
-          type="date"
-          data-testid="history-filter-to"
-          value={value.toDay}
-          onChange={(e) => onChange({ ...value, toDay: e.target.value })}
-        />
-      </label>
+      <DayFilter
+        label={i18n.t('ui_filter_from')}
+        testid="history-filter-from"
+        value={value.fromDay}
+        onChange={(fromDay) => onChange({ ...value, fromDay })}
+      />
+      <DayFilter
+        label={i18n.t('ui_filter_to')}
+        testid="history-filter-to"
+        value={value.toDay}
+        onChange={(toDay) => onChange({ ...value, toDay })}
+      />
     </fieldset>
   );
 }

@@ -3,6 +3,7 @@ import { i18n } from '#i18n';
 import { useServerMap, useServers } from '@/lib/ext/ui/hooks';
 import { dayBounds, HistoryFilters, type HistoryFilterValue, NO_FILTER } from './HistoryFilters';
 import { HistoryList } from './HistoryList';
+import { Section } from './Section';
 
 export function HistorySection({
   onOpen,
@@ -23,10 +24,7 @@ export function HistorySection({
     [value],
   );
   return (
-    <section className="section history" aria-labelledby="history-heading">
-      <h2 id="history-heading" className="section-title">
-        {i18n.t('ui_history')}
-      </h2>
+    <Section id="history" title={i18n.t('ui_history')} className="section history">
       <HistoryFilters value={value} servers={servers ?? []} onChange={setValue} />
       <HistoryList
         filter={filter}
@@ -34,6 +32,6 @@ export function HistorySection({
         onOpen={onOpen}
         {...(initialHeight !== undefined && { initialHeight })}
       />
-    </section>
+    </Section>
   );
 }

@@ -3,6 +3,7 @@ import { i18n } from '#i18n';
 import { useJobBoard, useNow, useServerMap } from '@/lib/ext/ui/hooks';
 import { LiveJobCard } from './LiveJobCard';
 import { NodeProgress } from './NodeProgress';
+import { Section } from './Section';
 
 export function JobBoard({
   recentLimit,
@@ -19,10 +20,7 @@ export function JobBoard({
   if (!board) return <p className="muted">{i18n.t('ui_loading')}</p>;
   return (
     <>
-      <section className="section" aria-labelledby="active-heading" data-testid="active-jobs">
-        <h2 id="active-heading" className="section-title">
-          {i18n.t('ui_active_jobs')}
-        </h2>
+      <Section id="active" title={i18n.t('ui_active_jobs')} testid="active-jobs">
         {board.active.length === 0 ? (
           <p className="muted" data-testid="no-active-jobs">
             {i18n.t('ui_no_active_jobs')}
@@ -41,11 +39,8 @@ export function JobBoard({
             </div>
           ))
         )}
-      </section>
-      <section className="section" aria-labelledby="recent-heading" data-testid="recent-jobs">
-        <h2 id="recent-heading" className="section-title">
-          {i18n.t('ui_recent_jobs')}
-        </h2>
+      </Section>
+      <Section id="recent" title={i18n.t('ui_recent_jobs')} testid="recent-jobs">
         {board.recent.length === 0 ? (
           <p className="muted">{i18n.t('ui_no_recent_jobs')}</p>
         ) : (
@@ -59,7 +54,7 @@ export function JobBoard({
             />
           ))
         )}
-      </section>
+      </Section>
     </>
   );
 }

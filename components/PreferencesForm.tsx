@@ -10,6 +10,7 @@ import { type Settings, type SettingsPatch, saveSettings } from '@/lib/ext/setti
 import { useServices } from '@/lib/ext/ui/services';
 import { useSettings } from '@/lib/ext/ui/settings-hooks';
 import { Check, FormStatus } from './form';
+import { Section } from './Section';
 
 type NotifyKey = keyof Settings['notifications'];
 
@@ -44,6 +45,33 @@ export function useSaveSettings(): {
   };
 }
 
+function NumberSetting({
+  label,
+  testid,
+  min,
+  value,
+  onChange,
+}: {
+  label: string;
+  testid: string;
+  min: number;
+  value: string;
+  onChange(value: string): void;
+}) {
+  return (
+    <label className="check">
+      {label}
+      <input
+        type="number"
+        min={min}
+        data-testid={testid}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </label>
+  );
+}
+
 function RetentionForm({ settings }: { settings: Settings }) {
   const [jobs, setJobs] = useState(String(settings.retention.maxJobs));
   const [days, setDays] = useState(String(settings.retention.maxDays));
@@ -61,26 +89,20 @@ function RetentionForm({ settings }: { settings: Settings }) {
         setSaved(await save({ retention: { maxJobs: Number(jobs), maxDays: Number(days) } }));
       }}
     >
-      <label className="check">
-        {i18n.t('ui_retention_jobs')}
-        <input
-          type="number"
-          min={10}
-          data-testid="setting-retention-jobs"
-          value={jobs}
-          onChange={(e) => setJobs(e.target.value)}
-        />
-      </label>
-      <label className="check">
-        {i18n.t('ui_retention_days')}
-        <input
-          type="number"
-          min={1}
-          data-testid="setting-retention-days"
-          value={days}
-          onChange={(e) => setDays(e.target.value)}
-        />
-      </label>
+      <NumberSetting
+        label={i18n.t('ui_retention_jobs')}
+        testid="setting-retention-jobs"
+        min={10}
+        value={jobs}
+        onChange={setJobs}
+      />
+      <NumberSetting
+        label={i18n.t('ui_retention_days')}
+        testid="setting-retention-days"
+        min={1}
+        value={days}
+        onChange={setDays}
+      />
       <button type="submit" className="btn" data-testid="setting-retention-save">
         {i18n.t('ui_save')}
       </button>
@@ -106,10 +128,7 @@ export function PreferencesForm() {
   ];
   return (
     <>
-      <section className="section panel" aria-labelledby="notify-heading">
-        <h2 id="notify-heading" className="section-title">
-          {i18n.t('ui_notifications')}
-        </h2>
+      <Section id="notify" title={i18n.t('ui_notifications')} className="section panel">
         {toggles.map((t) => (
           <Check
             key={t.key}
@@ -121,11 +140,8 @@ export function PreferencesForm() {
           </Check>
         ))}
         {error !== undefined && <FormStatus kind="err">{error}</FormStatus>}
-      </section>
-      <section className="section panel" aria-labelledby="previews-heading">
-        <h2 id="previews-heading" className="section-title">
-          {i18n.t('ui_previews')}
-        </h2>
+      </Section>
+      <Section id="previews" title={i18n.t('ui_previews')} className="section panel">
         <Check
           testid="setting-previews"
           checked={settings.previews.enabled}
@@ -133,14 +149,11 @@ export function PreferencesForm() {
         >
           {i18n.t('ui_previews_enabled')}
         </Check>
-      </section>
-      <section className="section panel" aria-labelledby="retention-heading">
-        <h2 id="retention-heading" className="section-title">
-          {i18n.t('ui_retention')}
-        </h2>
+      </Section>
+      <Section id="retention" title={i18n.t('ui_retention')} className="section panel">
         <p className="muted">{i18n.t('ui_retention_help')}</p>
         <RetentionForm settings={settings} />
-      </section>
+      </Section>
     </>
   );
 }

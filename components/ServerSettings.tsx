@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { i18n } from '#i18n';
 import { useServers } from '@/lib/ext/ui/hooks';
+import { Section } from './Section';
 import { ServerForm } from './ServerForm';
 
 export function ServerSettings() {
@@ -11,10 +12,7 @@ export function ServerSettings() {
   if (!servers) return <p className="muted">{i18n.t('ui_loading')}</p>;
   const showNew = adding || servers.length === 0;
   return (
-    <section className="section" aria-labelledby="servers-heading">
-      <h2 id="servers-heading" className="section-title">
-        {i18n.t('ui_servers')}
-      </h2>
+    <Section id="servers" title={i18n.t('ui_servers')}>
       {servers.map((s) => (
         <ServerForm key={s.id} server={s} />
       ))}
@@ -27,6 +25,6 @@ export function ServerSettings() {
           </button>
         </div>
       )}
-    </section>
+    </Section>
   );
 }

@@ -11,6 +11,7 @@ import { useSettings } from '@/lib/ext/ui/settings-hooks';
 import { type SyncStatusView, useSyncStatus } from '@/lib/ext/ui/sync-status';
 import { Check, Field, FormStatus } from './form';
 import { useSaveSettings } from './PreferencesForm';
+import { Section } from './Section';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -89,10 +90,7 @@ function SyncForm({ initial }: { initial: { enabled: boolean; url: string; apiKe
     }
   };
   return (
-    <section className="section panel" aria-labelledby="sync-heading">
-      <h2 id="sync-heading" className="section-title">
-        {i18n.t('ui_sync')}
-      </h2>
+    <Section id="sync" title={i18n.t('ui_sync')} className="section panel">
       <p className="muted">{i18n.t('ui_sync_help')}</p>
       <form
         onSubmit={(e) => {
@@ -136,6 +134,6 @@ function SyncForm({ initial }: { initial: { enabled: boolean; url: string; apiKe
         </div>
       </form>
       <SyncStatus status={sync.status} error={sync.error} />
-    </section>
+    </Section>
   );
 }
