@@ -46,7 +46,7 @@ export default defineBackground(() => {
       log,
     });
     engine = {
-      ensure: async () => undefined,
+      ensure: async () => true,
       call: async (type, payload) => {
         const handler = host.handlers[type] as ((req: unknown, s: object) => unknown) | undefined;
         if (!handler) throw new Error(`no engine handler for ${type}`);

@@ -80,11 +80,25 @@ export interface ProtocolMap {
   /** The sync outbox's state for the options page: last sync, pending count, last error. */
   'bg:syncStatus': { req: Record<string, never>; res: SyncStatusReport };
   'engine:syncStatus': ProtocolMap['bg:syncStatus'];
+  /**
+   * A page (popup, side panel, options) opened: wake the worker, make sure the engine runs (restoring it at
+   * once instead of at the next watchdog tick) and answer with the engine's own confirmation.
+   */
+  'bg:ensureEngine': { req: Record<string, never>; res: EngineStatus };
+  /** The engine confirms it is alive; `startedAt` identifies this engine instance. */
+  'engine:status': { req: Record<string, never>; res: { startedAt: number } };
   /** The tab bridge relays what the ComfyUI tab's own socket received (accepted from configured servers only). */
   'engine:tabFrames': {
     req: { frames: { type: string; data: unknown }[] };
     res: { ok: boolean; applied: number };
   };
+}
+
+export interface EngineStatus {
+  /** Whether the engine already ran before this request (false: it was down and has just been started). */
+  wasRunning: boolean;
+  /** When the answering engine started: connection states stamped earlier were written by a dead engine. */
+  startedAt: number;
 }
 
 export type SyncStatusReport = SyncStatus & { enabled: boolean; nextAttemptAt: number | null };
@@ -105,4 +119,9 @@ export const LIVE_CHANNEL = 'comfypulse:live';
 export type LiveMessage =
   | { kind: 'job'; job: JobRecord }
   | { kind: 'preview'; jobKey: string; mime: string; bytes: ArrayBuffer; seq: number; sentAt: number }
-  | { kind: 'connection'; serverId: string; state: ConnectionState; detail?: string; since: number };
+  | { kind: 'connection'; serverId: string; state: ConnectionState; detail?: string; since: number }
+  /** The engine's liveness heartbeat (at start and every `ENGINE_HEARTBEAT_MS`). */
+  | { kind: 'engine'; startedAt: number; at: number };
+
+/** How often the engine says it is alive on the live channel. */
+export const ENGINE_HEARTBEAT_MS = 10_000;

@@ -6,7 +6,7 @@ import { loadTranslator } from '../testing/i18n';
 import { freshDb, makeJob } from '../testing/records';
 import type { HeaderRule } from './dnr';
 import { ensureOffscreen } from './offscreen';
-import { type BackgroundApis, type EngineLink, setupBackground } from './setup';
+import { type BackgroundApis, type EngineLink, offscreenEngineLink, setupBackground } from './setup';
 
 let t: Translate;
 beforeAll(async () => {
@@ -79,12 +79,18 @@ function fakeWorld() {
       },
     },
   } satisfies BackgroundApis;
+  const world = { engineRunning: false };
   const engine: EngineLink = {
     ensure: async () => {
       calls.push('engine.ensure');
+      await new Promise((r) => setTimeout(r, 5));
+      const was = world.engineRunning;
+      world.engineRunning = true;
+      return was;
     },
     call: async (type) => {
       calls.push(type);
+      if (type === 'engine:status') return { startedAt: 42 } as never;
       return { ok: true } as never;
     },
   };
@@ -94,6 +100,7 @@ function fakeWorld() {
       if (!answered.some(Boolean)) resolve('unhandled');
     });
   return {
+    world,
     apis,
     engine,
     calls,
@@ -121,6 +128,16 @@ describe('service worker setup', () => {
     expect(w.rules.map((r) => r.action.requestHeaders[0]?.value)).toEqual(['http://127.0.0.1:8188']);
     expect(w.rules[0]!.condition.initiatorDomains).toEqual(['extid']);
     expect(w.calls.indexOf('dnr')).toBeLessThan(w.calls.indexOf('engine.ensure'));
+  });
+
+  it("restores the engine as soon as the worker starts; a page's bg:ensureEngine joins that start and says the engine was down", async () => {
+    const w = fakeWorld();
+    setupBackground({ db: freshDb('bg'), apis: w.apis, engine: w.engine, t, now: () => 1 });
+    // the top-level boot is in flight: the page's message must not create a second engine
+    expect(await w.send('bg:ensureEngine', {})).toEqual({ wasRunning: false, startedAt: 42 });
+    expect(w.calls.filter((c) => c === 'engine.ensure')).toHaveLength(1);
+    expect(await w.send('bg:ensureEngine', {})).toEqual({ wasRunning: true, startedAt: 42 });
+    expect(w.calls.filter((c) => c === 'engine:status')).toHaveLength(2);
   });
 
   it('saves a server, rebuilds the rules and reloads the engine; ignores engine: messages', async () => {
@@ -177,6 +194,23 @@ describe('service worker setup', () => {
 });
 
 describe('offscreen document', () => {
+  it('the engine link reports whether the document already existed', async () => {
+    let exists = false;
+    const w = fakeWorld();
+    const apis = {
+      ...w.apis,
+      runtime: { ...w.apis.runtime, getContexts: async () => (exists ? [{}] : []) },
+      offscreen: {
+        createDocument: async () => {
+          exists = true;
+        },
+      },
+    };
+    const link = offscreenEngineLink(apis);
+    expect(await link.ensure()).toBe(false);
+    expect(await link.ensure()).toBe(true);
+  });
+
   it('is created once when several callers race, and an "only one" error counts as success', async () => {
     let created = 0;
     let exists = false;

@@ -32,8 +32,11 @@ type EngineKey = Extract<ProtocolKey, `engine:${string}`>;
 /** How the worker reaches the engine: messages to the offscreen document, or a direct call (Firefox). */
 export interface EngineLink {
   call<K extends EngineKey>(type: K, payload: ProtocolRequest<K>): Promise<ProtocolResponse<K>>;
-  /** Makes sure the engine runs (creates the offscreen document); no-op where it is in-process. */
-  ensure(): Promise<void>;
+  /**
+   * Makes sure the engine runs (creates the offscreen document); resolves true when it already ran.
+   * Always true where the engine is in-process.
+   */
+  ensure(): Promise<boolean>;
 }
 
 export interface BackgroundApis {
@@ -87,8 +90,8 @@ export function offscreenEngineLink(
   sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
 ): EngineLink {
   const ensure = async () => {
-    if (!apis.offscreen) return;
-    await ensureOffscreen(apis.offscreen, apis.runtime, apis.runtime.getURL(OFFSCREEN_PATH));
+    if (!apis.offscreen) return true;
+    return !(await ensureOffscreen(apis.offscreen, apis.runtime, apis.runtime.getURL(OFFSCREEN_PATH)));
   };
   return {
     ensure,
@@ -132,20 +135,26 @@ export function setupBackground(deps: BackgroundDeps) {
     await syncHeaderRules(apis.declarativeNetRequest, await db.servers.toArray(), apis.runtime.id);
   };
 
-  let booting: Promise<void> | null = null;
-  /** Idempotent: rules before the engine (its first handshake needs them), then missed notifications. */
-  const boot = (): Promise<void> => {
+  let booting: Promise<boolean> | null = null;
+  /**
+   * Idempotent: rules before the engine (its first handshake needs them), then missed notifications.
+   * Concurrent callers (the worker's own start, a page's `bg:ensureEngine`, the alarm) share one run, so
+   * the engine is created once and never before its rules. Resolves whether the engine already ran.
+   */
+  const boot = (): Promise<boolean> => {
     booting ??= (async () => {
+      let wasRunning = false;
       try {
         await ensureDefaultServer(db, t('bg_default_server_name'), deps.now());
         await syncRules();
-        await engine.ensure();
+        wasRunning = await engine.ensure();
         await announcePending(announceDeps);
       } catch (e) {
         log('boot failed', e);
       } finally {
         booting = null;
       }
+      return wasRunning;
     })();
     return booting;
   };
@@ -223,6 +232,12 @@ export function setupBackground(deps: BackgroundDeps) {
       return { ok: true };
     },
     'bg:syncStatus': () => engine.call('engine:syncStatus', {}),
+    'bg:ensureEngine': async () => {
+      const wasRunning = await boot();
+      // the engine itself answers: a page trusts connection states only once a live engine vouched for them
+      const { startedAt } = await engine.call('engine:status', {});
+      return { wasRunning, startedAt };
+    },
   };
 
   apis.runtime.onMessage.addListener(
@@ -252,7 +267,8 @@ export function setupBackground(deps: BackgroundDeps) {
     apis.notifications.clear?.(id);
   });
 
-  // Every start of the worker (install, browser start, or a restart after it was stopped) re-checks.
+  // Every start of the worker (install, browser start, a page's message or any event waking a stopped
+  // worker) restores the engine at once, not only onStartup/onInstalled or the next watchdog tick.
   void boot();
   return { boot, handlers };
 }

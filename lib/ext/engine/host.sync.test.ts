@@ -73,6 +73,10 @@ describe('engine host', () => {
         .toEqual([[sim.url, 'success']]);
       expect(notices.some((n) => n.type === 'bg:activity')).toBe(true);
       expect(live.some((m) => m.kind === 'connection' && m.state === 'connected')).toBe(true);
+      // pages trust a state only if the running engine wrote it: every one is stamped at or after its start
+      const sinces = live.flatMap((m) => (m.kind === 'connection' ? [m.since] : []));
+      expect(Math.min(...sinces)).toBeGreaterThanOrEqual(host.startedAt);
+      expect((await db.connections.get('local'))?.since).toBeGreaterThanOrEqual(host.startedAt);
     } finally {
       host.stop();
     }

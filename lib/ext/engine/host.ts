@@ -4,13 +4,13 @@
  * whenever servers or settings change in the database (whoever wrote them).
  */
 import { liveQuery } from 'dexie';
-import type { FetchLike, WebSocketCtor } from '../../comfy/types';
+import type { Clock, FetchLike, WebSocketCtor } from '../../comfy/types';
 import { systemClock } from '../../comfy/types';
 import { createSync, type Sync } from '../../sync';
 import type { ComfyPulseDB } from '../db';
 import type { Translate } from '../i18n';
 import { createDispatcher, type Handlers, type MessageSender } from '../messaging';
-import type { LiveMessage } from '../protocol';
+import { ENGINE_HEARTBEAT_MS, type LiveMessage } from '../protocol';
 import { getSettings } from '../settings';
 import { Engine, type EngineNotice } from './engine';
 
@@ -31,10 +31,14 @@ export interface EngineHostDeps {
   extensionOrigin: string;
   hasPermissions?(origins: string[]): Promise<boolean>;
   log?(msg: string, e?: unknown): void;
+  /** Defaults to the system clock; tests pass a fake one. */
+  clock?: Clock;
 }
 
 export interface EngineHost {
   engine: Engine;
+  /** Identifies this engine instance: every connection state it writes is stamped at or after it. */
+  startedAt: number;
   sync: Sync;
   handlers: Handlers<'engine:'>;
   stop(): void;
@@ -45,13 +49,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function startEngineHost(deps: EngineHostDeps): EngineHost {
   const { db } = deps;
   const log = deps.log ?? (() => undefined);
+  const clock = deps.clock ?? systemClock;
+  // Taken before any connection starts, so no state this engine writes is older than it (see ui/liveness.ts).
+  const startedAt = clock.now();
   const sync = createSync({
     getConfig: async () => {
       const s = (await getSettings(db)).sync;
       return { enabled: s.enabled, url: s.url, apiKey: s.apiKey };
     },
     fetch: deps.fetch,
-    clock: systemClock,
+    clock,
     random: Math.random,
   });
 
@@ -73,7 +80,7 @@ export function startEngineHost(deps: EngineHostDeps): EngineHost {
     db,
     WebSocket: deps.WebSocket,
     fetch: deps.fetch,
-    clock: systemClock,
+    clock,
     t: deps.t,
     extensionOrigin: deps.extensionOrigin,
     broadcast: (m) => deps.channel.postMessage(m),
@@ -98,6 +105,7 @@ export function startEngineHost(deps: EngineHostDeps): EngineHost {
     },
     'engine:refresh': (req) => engine.refresh(req),
     'engine:syncStatus': () => sync.getSyncStatus(),
+    'engine:status': () => ({ startedAt }),
     'engine:tabFrames': (req, sender) => {
       const applied = sender.tab && sender.url ? engine.ingestTabFrames(sender.url, req.frames) : 0;
       return { ok: applied > 0, applied };
@@ -118,11 +126,21 @@ export function startEngineHost(deps: EngineHostDeps): EngineHost {
     error: (e) => log('settings subscription failed', e),
   });
 
+  // A cheap liveness signal for open pages: a post on the live channel, no database write, no worker wake-up.
+  let heartbeat: unknown;
+  const beat = () => {
+    deps.channel.postMessage({ kind: 'engine', startedAt, at: clock.now() });
+    heartbeat = clock.setTimeout(beat, ENGINE_HEARTBEAT_MS);
+  };
+  beat();
+
   return {
     engine,
+    startedAt,
     sync,
     handlers,
     stop: () => {
+      clock.clearTimeout(heartbeat);
       subscription.unsubscribe();
       sync.stop();
       void engine.stop();

@@ -10,9 +10,12 @@ type SidePanelFake = {
 };
 const sidePanel = (fakeBrowser as unknown as { sidePanel: SidePanelFake }).sidePanel;
 
+/** The side panel's messages to the worker (the page's `bg:ensureEngine` on opening is pinned apart). */
 function listenBg() {
   const got: unknown[] = [];
   fakeBrowser.runtime.onMessage.addListener((m: unknown) => {
+    if ((m as { type?: string }).type === 'bg:ensureEngine')
+      return Promise.resolve({ wasRunning: true, startedAt: 1 });
     got.push(m);
     return Promise.resolve({ ok: true });
   });
@@ -22,6 +25,22 @@ function listenBg() {
 afterEach(() => {
   fakeBrowser.reset();
   vi.restoreAllMocks();
+});
+
+describe('a page opening', () => {
+  it('wakes the worker with bg:ensureEngine and trusts connection states once the engine vouched', async () => {
+    const got: unknown[] = [];
+    vi.spyOn(fakeBrowser.runtime, 'sendMessage').mockImplementation(async (m: unknown) => {
+      got.push(m);
+      return { wasRunning: false, startedAt: 1234 };
+    });
+    const services = createBrowserServices();
+    expect(services.engine.getSnapshot().startedAt).toBeNull();
+    await vi.waitFor(() => expect(services.engine.getSnapshot().startedAt).toBe(1234));
+    expect(got).toEqual([{ type: 'bg:ensureEngine', payload: {} }]);
+    services.engine.close();
+    services.live.close();
+  });
 });
 
 describe('opening the side panel from the popup', () => {
@@ -38,6 +57,7 @@ describe('opening the side panel from the popup', () => {
     ]);
     expect(bg).toEqual([]);
     services.live.close();
+    services.engine.close();
   });
 
   it('asks the service worker when the direct call is refused', async () => {
@@ -50,6 +70,7 @@ describe('opening the side panel from the popup', () => {
     await services.openSidePanel(3, 'a:p1');
     expect(bg).toEqual([{ type: 'bg:openSidePanel', payload: { windowId: 3, jobKey: 'a:p1' } }]);
     services.live.close();
+    services.engine.close();
   });
 
   it.each([

@@ -1,7 +1,9 @@
 /** The real `UiServices` of an extension page. Entry points call this once and pass it to the provider. */
 import { browser } from 'wxt/browser';
+import { systemClock } from '../../comfy/types';
 import { openDb } from '../db';
 import { createPageLiveStore } from './live';
+import { createPageLiveness } from './liveness';
 import { sendRuntimeMessage } from './messaging';
 import { sidePanelPath } from './route';
 import type { UiServices } from './services';
@@ -31,6 +33,8 @@ export function createBrowserServices(): UiServices {
   return {
     db,
     live: createPageLiveStore(),
+    // wakes the worker as the page opens, so a dead engine is restored now rather than at the next alarm
+    engine: createPageLiveness(() => sendRuntimeMessage('bg:ensureEngine', {}), systemClock),
     send: sendRuntimeMessage,
     now: () => Date.now(),
     requestOrigins: (origins) =>

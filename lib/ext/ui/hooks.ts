@@ -19,6 +19,7 @@ import {
   recentFinished,
 } from '../storage/repo';
 import type { LiveConnection, LiveSnapshot } from './live';
+import { trustedConnections } from './liveness';
 import { type JobBoard, mergeBoard, mergeConnections, newer } from './merge';
 import { useServices } from './services';
 
@@ -68,11 +69,16 @@ export function useServerMap(): Map<string, PublicServer> {
   return useMemo(() => new Map((servers ?? []).map((s) => [s.id, s])), [servers]);
 }
 
+/** Connection states a live engine vouches for; a server without one shows `connecting` (`displayState`). */
 export function useConnections(): Map<string, LiveConnection> {
-  const { db } = useServices();
+  const { db, engine } = useServices();
   const liveConnections = useLiveConnections();
+  const liveness = useSyncExternalStore(engine.subscribe, engine.getSnapshot, engine.getSnapshot);
   const stored = useLiveQuery(() => listConnections(db), [db]);
-  return useMemo(() => mergeConnections(stored ?? [], liveConnections), [stored, liveConnections]);
+  return useMemo(
+    () => trustedConnections(mergeConnections(stored ?? [], liveConnections), liveness),
+    [stored, liveConnections, liveness],
+  );
 }
 
 /** One job, Dexie merged with the live channel; null when it does not exist, undefined while loading. */

@@ -13,7 +13,10 @@ export function mountPage(app: ReactElement, title: string): void {
   document.documentElement.lang = browser.i18n.getUILanguage();
   document.title = `${title} · ${i18n.t('extName')}`;
   const services = createBrowserServices();
-  addEventListener('pagehide', () => services.live.close());
+  addEventListener('pagehide', () => {
+    services.live.close();
+    services.engine.close();
+  });
   const root = document.getElementById('root');
   if (!root) throw new Error('#root missing');
   createRoot(root).render(

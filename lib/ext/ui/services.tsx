@@ -6,11 +6,14 @@
 import { createContext, type ReactNode, useContext } from 'react';
 import type { ComfyPulseDB } from '../db';
 import type { LiveStore } from './live';
+import type { EngineLiveness } from './liveness';
 import type { Send } from './messaging';
 
 export interface UiServices {
   db: ComfyPulseDB;
   live: LiveStore;
+  /** Whether a live engine vouches for the connection states (see `liveness.ts`). */
+  engine: EngineLiveness;
   send: Send;
   now(): number;
   /**

@@ -14,6 +14,7 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { openDb } from '../db';
 import type { ProtocolKey, ProtocolRequest, ProtocolResponse } from '../protocol';
 import { createLiveStore } from './live';
+import type { EngineLiveness, LivenessSnapshot } from './liveness';
 import type { Send } from './messaging';
 import { ServicesProvider, type UiServices } from './services';
 
@@ -61,10 +62,37 @@ export interface TestServices extends UiServices {
   openedSidePanel: { windowId: number | undefined; jobKey?: string | undefined }[];
   /** Posts a live-channel message and flushes it into the snapshot. */
   post(message: unknown): Promise<void>;
+  /** Sets which engine vouches for connection states (null: none does). */
+  setEngine(startedAt: number | null): Promise<void>;
+}
+
+/** A liveness the test drives; by default an engine that started at 0 vouches for every state. */
+function drivenLiveness(initial: number | null) {
+  let snapshot: LivenessSnapshot = { startedAt: initial };
+  const listeners = new Set<() => void>();
+  const liveness: EngineLiveness = {
+    subscribe: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    getSnapshot: () => snapshot,
+    close: () => listeners.clear(),
+  };
+  const set = (startedAt: number | null) => {
+    snapshot = { startedAt };
+    for (const l of listeners) l();
+  };
+  return { liveness, set };
 }
 
 export function makeServices(
-  opts: { now?: number; respond?: Responder; grant?: boolean; windowId?: number } = {},
+  opts: {
+    now?: number;
+    respond?: Responder;
+    grant?: boolean;
+    windowId?: number;
+    engineStartedAt?: number | null;
+  } = {},
 ): TestServices {
   const sent: SentMessage[] = [];
   const requestedOrigins: string[][] = [];
@@ -75,6 +103,7 @@ export function makeServices(
     revokeObjectURL: () => {},
     schedule: (fn) => queueMicrotask(fn),
   });
+  const engine = drivenLiveness(opts.engineStartedAt === undefined ? 0 : opts.engineStartedAt);
   const send: Send = async (type, payload) => {
     sent.push({ type, payload });
     const handler = opts.respond?.[type] as ((p: typeof payload) => unknown) | undefined;
@@ -85,6 +114,7 @@ export function makeServices(
     // Explicit factory: Dexie may have been imported before any global IndexedDB shim was installed.
     db: openDb(`ui-${dbSeq++}-${Math.random().toString(36).slice(2)}`, { indexedDB, IDBKeyRange }),
     live,
+    engine: engine.liveness,
     send,
     now: () => opts.now ?? 1_000_000,
     requestOrigins: async (origins) => {
@@ -99,6 +129,12 @@ export function makeServices(
     sent,
     requestedOrigins,
     openedSidePanel,
+    async setEngine(startedAt) {
+      await act(async () => {
+        engine.set(startedAt);
+        await Promise.resolve();
+      });
+    },
     async post(message) {
       await act(async () => {
         live.apply(message);
