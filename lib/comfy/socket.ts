@@ -420,6 +420,6 @@ function safeClose(ws: WebSocketLike, code: number): void {
   try {
     ws.close(code);
   } catch {
-    // already closed
+    // a socket that is already closed may throw; cleanup must go on regardless
   }
 }

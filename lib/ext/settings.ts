@@ -53,7 +53,7 @@ function parseSection<K extends SettingsSection>(key: K, value: unknown): Settin
   const field = SettingsSchema.shape[key] as unknown as z.ZodType<Settings[K]>;
   const ok = field.safeParse(value);
   if (ok.success) return ok.data;
-  // keep the valid fields of an object section
+  // one bad field must not reset its valid siblings to the defaults
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const kept: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {

@@ -518,7 +518,7 @@ export class ServerConnection {
         ...(jobsApi !== undefined ? { jobsApi } : {}),
       });
     } catch {
-      // informational only
+      // version and jobs-API flag are only shown to the user; failing to store them changes nothing else
     }
   }
 

@@ -88,7 +88,7 @@ function trySocket(deps: DoctorDeps, url: string, timeoutMs: number): Promise<bo
       try {
         ws.close(1000);
       } catch {
-        // already closed
+        // a socket that is already closed may throw; the verdict stands regardless
       }
       resolve(ok);
     };

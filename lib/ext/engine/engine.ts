@@ -167,7 +167,7 @@ export class Engine {
     try {
       origin = new URL(server.url).origin;
     } catch {
-      // keep the raw text
+      // an unparsable URL is still worth showing, as the user typed it
     }
     switch (state) {
       case 'rejected':
