@@ -217,6 +217,15 @@ class Reduction {
     return create ? new JobDraft(newJob(promptId, this.now), true) : null;
   }
 
+  /**
+   * The job a frame is about: the one it names (created on first sight), else the one running here.
+   * An id-less frame never creates a job, since it cannot say which prompt it belongs to.
+   */
+  draftFor(promptId: string | undefined): JobDraft | null {
+    const pid = promptId ?? this.running;
+    return pid === null ? null : this.draft(pid, promptId !== undefined);
+  }
+
   put(d: JobDraft): void {
     const job = d.commit(this.now);
     if (job === d.base && !d.isNew) return;
@@ -342,10 +351,9 @@ function startNode(d: JobDraft, id: NodeId, now: number, displayNodeId: NodeId |
 // ---- wire events ----------------------------------------------------------------------------------
 
 function onExecuting(r: Reduction, e: Extract<ComfyEvent, { type: 'executing' }>): void {
-  const pid = e.promptId ?? r.running;
-  if (pid === null) return;
-  const d = r.draft(pid, e.promptId !== undefined);
+  const d = r.draftFor(e.promptId);
   if (!d) return;
+  const pid = d.job.promptId;
   if (e.node === null) {
     // The canonical end: the outcome came before it, or was lost (e.g. during a reconnect gap).
     if (!isTerminal(d.job.status)) {
@@ -377,11 +385,9 @@ function onExecuting(r: Reduction, e: Extract<ComfyEvent, { type: 'executing' }>
 }
 
 function onProgress(r: Reduction, e: Extract<ComfyEvent, { type: 'progress' }>): void {
-  const pid = e.promptId ?? r.running;
-  if (pid === null) return;
-  const d = r.draft(pid, e.promptId !== undefined);
+  const d = r.draftFor(e.promptId);
   if (!d) return;
-  r.running = pid;
+  r.running = d.job.promptId;
   if (isTerminal(d.job.status)) {
     r.put(d);
     return;
@@ -516,11 +522,9 @@ function onCached(r: Reduction, e: Extract<ComfyEvent, { type: 'execution_cached
 }
 
 function onPreview(r: Reduction, e: Extract<ComfyEvent, { type: 'preview' }>): void {
-  const pid = e.promptId ?? r.running;
-  if (pid === null) return;
-  const d = r.draft(pid, e.promptId !== undefined);
+  const d = r.draftFor(e.promptId);
   if (!d || isTerminal(d.job.status)) return;
-  if (e.promptId !== undefined) r.running = pid;
+  if (e.promptId !== undefined) r.running = d.job.promptId;
   markRunning(d, r.now);
   const seq = d.job.previewCount + 1;
   d.set('previewCount', seq);
@@ -535,9 +539,8 @@ function onPreview(r: Reduction, e: Extract<ComfyEvent, { type: 'preview' }>): v
 }
 
 function onExecuted(r: Reduction, e: Extract<ComfyEvent, { type: 'executed' }>): void {
-  const pid = e.promptId ?? r.running;
-  if (pid === null || e.output === null || e.node === UNSAFE_KEY) return;
-  const d = r.draft(pid, e.promptId !== undefined);
+  if (e.output === null || e.node === UNSAFE_KEY) return;
+  const d = r.draftFor(e.promptId);
   if (!d) return;
   d.set('outputs', { ...d.job.outputs, [e.node]: e.output });
   r.put(d);
