@@ -107,27 +107,3 @@ export async function readJsonLimited(
     return { ok: false, res: jsonError(c, 400, 'bad_request', 'Body must be valid JSON') };
   }
 }
-
-/** The request body as text, or null once it exceeds maxBytes (the rest is drained by the server). */
-function readStream(incoming: IncomingMessage, maxBytes: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        incoming.off('data', onData);
-        incoming.off('end', onEnd);
-        incoming.off('error', reject);
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () =>
-      resolve((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8'));
-    incoming.on('data', onData);
-    incoming.once('end', onEnd);
-    incoming.once('error', reject);
-  });
-}

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from './db/database';
@@ -216,6 +217,26 @@ describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
   it('rejects a body that is not JSON with 400', async () => {
     const res = await srv.request('/v1/ingest', { method: 'POST', token: ingestKey, body: '{"records": [' });
     expect(res.status).toBe(400);
+  });
+
+  it('answers 413 to an oversized body sent without Content-Length (chunked), counting bytes as they arrive', async () => {
+    const big = makeRecord({ error: { message: 'x'.repeat(200_000), traceback: [] } });
+    const body = JSON.stringify({ records: [big] });
+    const status = await new Promise<number | string>((resolve) => {
+      const req = http.request(`${srv.url}/v1/ingest`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', (e) => resolve(String(e)));
+      for (let i = 0; i < body.length; i += 16_384) req.write(body.slice(i, i + 16_384));
+      req.end();
+    });
+    expect(status).toBe(413);
+    expect(await jobRow(big.promptId)).toHaveLength(0);
   });
 
   it('answers an oversized batch (records) and an oversized body (bytes) with 413', async () => {
