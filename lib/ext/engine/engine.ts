@@ -8,27 +8,13 @@
 import { z } from 'zod';
 import type { ComfyError } from '../../comfy/errors';
 import { toComfyEvent } from '../../comfy/messages';
-import type {
-  ApiPrompt,
-  Clock,
-  ComfyEvent,
-  ConnectionState,
-  FetchLike,
-  Random,
-  WebSocketCtor,
-} from '../../comfy/types';
+import type { ApiPrompt, ComfyEvent, ConnectionState } from '../../comfy/types';
 import { PREVIEW_FRAME, TAP_PREVIEW_MAX_BYTES } from '../bridge/tap';
-import type { ComfyPulseDB, ServerRecord } from '../db';
+import type { ServerRecord } from '../db';
 import type { Translate } from '../i18n';
-import type {
-  CancelOutcome,
-  DoctorReport,
-  LiveMessage,
-  ProtocolRequest,
-  ProtocolResponse,
-} from '../protocol';
+import type { CancelOutcome, DoctorReport, ProtocolRequest, ProtocolResponse } from '../protocol';
 import { DEFAULT_SETTINGS, getSettings, type Settings } from '../settings';
-import { type ConnectionTiming, ServerConnection } from './connection';
+import { type ConnectionDeps, ServerConnection } from './connection';
 import { runDoctor } from './doctor';
 import type { Flushed } from './writer';
 
@@ -36,22 +22,19 @@ export type EngineNotice =
   | { type: 'bg:jobFinished'; payload: ProtocolRequest<'bg:jobFinished'> }
   | { type: 'bg:activity'; payload: ProtocolRequest<'bg:activity'> };
 
-export interface EngineDeps {
-  db: ComfyPulseDB;
-  WebSocket: WebSocketCtor;
-  fetch: FetchLike;
-  clock: Clock;
-  random?: Random;
+/** What the engine hands through to each `ServerConnection` unchanged, plus its own needs. */
+export interface EngineDeps
+  extends Pick<
+    ConnectionDeps,
+    'db' | 'WebSocket' | 'fetch' | 'clock' | 'random' | 'broadcast' | 'log' | 'timing'
+  > {
   t: Translate;
   /** `chrome-extension://<id>`: the origin the doctor names in `--enable-cors-header`. */
   extensionOrigin: string;
-  broadcast(msg: LiveMessage): void;
   notify(notice: EngineNotice): void;
   /** Every committed write (the sync outbox records job changes from here). */
   onFlushed?(serverId: string, f: Flushed): void;
   hasPermissions?(origins: string[]): Promise<boolean>;
-  log?(msg: string, e?: unknown): void;
-  timing?: Partial<ConnectionTiming>;
 }
 
 const tabPreviewSchema = z.object({
