@@ -51,6 +51,14 @@ async function connectThenClosePages(extension: ExtensionBrowser): Promise<void>
   await page.close();
 }
 
+/** Connects, closes every page, then closes the offscreen engine (as Chrome may) and stops the worker. */
+async function connectThenKillEngine(extension: ExtensionBrowser): Promise<void> {
+  await connectThenClosePages(extension);
+  expect(await extension.closeOffscreen()).toBe(1);
+  await extension.stopServiceWorker();
+  expect(await extension.extensionTargets()).not.toContainEqual(expect.stringMatching(/offscreen/));
+}
+
 async function expectShownAs(extension: ExtensionBrowser, promptId: string, status: string): Promise<void> {
   const page = await extension.openPage('sidepanel.html');
   await expect(
@@ -74,12 +82,9 @@ test('the offscreen engine is closed and the service worker stopped: the watchdo
   extension,
   comfy,
 }) => {
-  await connectThenClosePages(extension);
   // With the socket's document gone and the worker stopped, nothing but the watchdog (chrome.alarms, at
   // least 30 s apart) can bring the engine back while no page of the extension is open.
-  expect(await extension.closeOffscreen()).toBe(1);
-  await extension.stopServiceWorker();
-  expect(await extension.extensionTargets()).not.toContainEqual(expect.stringMatching(/offscreen/));
+  await connectThenKillEngine(extension);
 
   const id = await comfy.post('ok', { steps: 4, delayMs: 100 });
   await comfy.waitForHistory(id);
@@ -87,6 +92,46 @@ test('the offscreen engine is closed and the service worker stopped: the watchdo
     .poll(() => extension.extensionTargets(), { timeout: 45_000, message: 'the offscreen engine is back' })
     .toContainEqual(expect.stringMatching(/offscreen\.html/));
   await expectShownAs(extension, id, 'success');
+});
+
+/** Records every `data-state` the first connection badge takes, from the page's first render on. */
+function recordBadgeStates(): void {
+  const w = window as unknown as { __badgeStates: string[] };
+  w.__badgeStates = [];
+  const look = () => {
+    const s = document.querySelector('[data-testid="connection-status"]')?.getAttribute('data-state');
+    if (s && w.__badgeStates.at(-1) !== s) w.__badgeStates.push(s);
+  };
+  new MutationObserver(look).observe(document, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ['data-state'],
+  });
+}
+
+test('the offscreen engine is closed and the service worker stopped: opening the popup restores it at once and never shows the dead connection', async ({
+  extension,
+}) => {
+  await connectThenKillEngine(extension);
+
+  // Dexie still says "connected": only a live engine may vouch for that.
+  const popup = await extension.context.newPage();
+  await popup.addInitScript(recordBadgeStates);
+  const opened = Date.now();
+  await popup.goto(`chrome-extension://${extension.extensionId}/popup.html`);
+  const badge = popup.locator('[data-testid="connection-status"]').first();
+  // far inside the 30 s watchdog period: the popup itself woke the worker, which restored the engine
+  await expect(badge).toHaveAttribute('data-state', 'connected', { timeout: 5_000 });
+  const tookMs = Date.now() - opened;
+  expect(await extension.extensionTargets()).toContainEqual(expect.stringMatching(/offscreen\.html/));
+
+  const states = await popup.evaluate(() => (window as unknown as { __badgeStates: string[] }).__badgeStates);
+  test
+    .info()
+    .annotations.push({ type: 'badge states', description: `${states.join(' → ')} in ${tookMs} ms` });
+  expect(states[0], `badge states: ${states.join(' → ')}`).toBe('connecting');
+  expect(states.indexOf('connected'), `badge states: ${states.join(' → ')}`).toBe(states.length - 1);
 });
 
 test('the simulator restarts mid-job and loses its queue: the running and the pending job end as lost', async ({
