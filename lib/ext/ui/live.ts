@@ -9,8 +9,7 @@
  * - Every preview object URL this store creates is revoked when it is replaced, evicted or the store is
  *   closed; a stale (lower `seq`) preview never replaces a newer one.
  */
-import type { ConnectionState } from '../../comfy/types';
-import type { JobRecord } from '../db';
+import type { ConnectionRecord, JobRecord } from '../db';
 import { LIVE_CHANNEL, type LiveMessage } from '../protocol';
 
 export interface LivePreview {
@@ -21,12 +20,8 @@ export interface LivePreview {
   sentAt: number;
 }
 
-export interface LiveConnection {
-  serverId: string;
-  state: ConnectionState;
-  detail?: string;
-  since: number;
-}
+/** What the live channel carries of a stored connection state. */
+export type LiveConnection = Pick<ConnectionRecord, 'serverId' | 'state' | 'detail' | 'since'>;
 
 export interface LiveSnapshot {
   readonly jobs: ReadonlyMap<string, JobRecord>;
