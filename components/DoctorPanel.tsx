@@ -6,6 +6,7 @@
 
 import { useState } from 'react';
 import { i18n } from '#i18n';
+import { errorText } from '@/lib/ext/error-text';
 import type { DoctorReport, ProtocolRequest } from '@/lib/ext/protocol';
 import { useServices } from '@/lib/ext/ui/services';
 import { FormStatus } from './form';
@@ -24,7 +25,7 @@ export function DoctorPanel({ target }: { target: () => DoctorTarget }) {
     try {
       setReport(await send('bg:runDoctor', target()));
     } catch (e) {
-      setFailure(e instanceof Error ? e.message : String(e));
+      setFailure(errorText(e));
     } finally {
       setRunning(false);
     }

@@ -10,6 +10,7 @@ import { useEffect, useState } from 'react';
 import { i18n } from '#i18n';
 import { isTerminal } from '@/lib/comfy/types';
 import type { JobRecord } from '@/lib/ext/db';
+import { errorText } from '@/lib/ext/error-text';
 import type { CancelOutcome } from '@/lib/ext/protocol';
 import { elapsedMs, formatDuration, percent, remainingMs } from '@/lib/ext/ui/format';
 import { statusLabel } from './labels';
@@ -52,7 +53,7 @@ function CancelButton({ job, onCancel }: { job: JobRecord; onCancel: () => Promi
         setBusy(false);
       }
     } catch (e) {
-      setFailure(e instanceof Error ? e.message : String(e));
+      setFailure(errorText(e));
       setBusy(false);
     }
   };

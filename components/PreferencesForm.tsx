@@ -6,6 +6,7 @@
 
 import { useEffect, useState } from 'react';
 import { i18n } from '#i18n';
+import { errorText } from '@/lib/ext/error-text';
 import { type Settings, type SettingsPatch, saveSettings } from '@/lib/ext/settings';
 import { useServices } from '@/lib/ext/ui/services';
 import { useSettings } from '@/lib/ext/ui/settings-hooks';
@@ -19,7 +20,7 @@ function zodMessage(e: unknown): string {
     const issues = (e as { issues: { message: string }[] }).issues;
     return issues.map((i) => i.message).join('; ');
   }
-  return e instanceof Error ? e.message : String(e);
+  return errorText(e);
 }
 
 export function useSaveSettings(): {

@@ -10,6 +10,7 @@
 import { useState } from 'react';
 import { i18n } from '#i18n';
 import type { TokenMode } from '@/lib/ext/db';
+import { errorText } from '@/lib/ext/error-text';
 import { normaliseServerUrl, permissionOriginsFor } from '@/lib/ext/permissions';
 import type { ServerInput } from '@/lib/ext/protocol';
 import type { PublicServer } from '@/lib/ext/storage/repo';
@@ -70,7 +71,7 @@ export function ServerForm({ server, onSaved }: { server?: PublicServer; onSaved
         setStatus({ kind: 'err', text: res.error });
       }
     } catch (e) {
-      setStatus({ kind: 'err', text: e instanceof Error ? e.message : String(e) });
+      setStatus({ kind: 'err', text: errorText(e) });
     } finally {
       setBusy(false);
     }
@@ -83,7 +84,7 @@ export function ServerForm({ server, onSaved }: { server?: PublicServer; onSaved
       const res = await services.send('bg:removeServer', { id: server.id });
       if (!res.ok) setStatus({ kind: 'err', text: i18n.t('ui_remove_failed') });
     } catch (e) {
-      setStatus({ kind: 'err', text: e instanceof Error ? e.message : String(e) });
+      setStatus({ kind: 'err', text: errorText(e) });
     } finally {
       setBusy(false);
     }

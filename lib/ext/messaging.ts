@@ -4,6 +4,7 @@
  * every other message, so the one context that owns a message is the one that answers it.
  */
 import { z } from 'zod';
+import { errorText } from './error-text';
 import type { ProtocolKey, ProtocolRequest, ProtocolResponse } from './protocol';
 
 export interface MessageSender {
@@ -41,7 +42,7 @@ export function createDispatcher<P extends string>(
       .then(() => handler((m.data.payload ?? {}) as never, sender))
       .then(sendResponse, (e: unknown) => {
         onError(m.data.type, e);
-        sendResponse({ error: e instanceof Error ? e.message : String(e) });
+        sendResponse({ error: errorText(e) });
       });
     return true;
   };

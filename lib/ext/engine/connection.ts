@@ -41,6 +41,7 @@ import {
 } from '../../comfy/types';
 import { PREVIEW_FRAME, TAPPED_TYPES } from '../bridge/tap';
 import type { BlobRecord, ComfyPulseDB, ConnectionRecord, JobRecord, ServerRecord } from '../db';
+import { errorText } from '../error-text';
 import type { CancelOutcome, LiveMessage } from '../protocol';
 import { jobKeyOf, thumbBlobKey } from '../storage/repo';
 import { toJobState } from './records';
@@ -660,7 +661,7 @@ export class ServerConnection {
       if (result.cancelled && result.method === 'delete') this.apply({ type: 'local:cancelled', promptId });
       await this.reconcile();
     } catch (e) {
-      return { ok: false, reason: 'error', message: e instanceof Error ? e.message : String(e) };
+      return { ok: false, reason: 'error', message: errorText(e) };
     }
     if (result.cancelled) return { ok: true, method: result.method };
     return result.reason === 'refused'

@@ -4,6 +4,7 @@
  * lives in the engine's context, and a poll of one small message is cheaper than watching its database.
  */
 import { useEffect, useState } from 'react';
+import { errorText } from '../error-text';
 import type { SyncStatusReport } from '../protocol';
 import { useServices } from './services';
 
@@ -19,7 +20,7 @@ export function useSyncStatus(intervalMs = 3000): { status?: SyncStatusView; err
         const status = await send('bg:syncStatus', {});
         if (alive) setState({ status });
       } catch (e) {
-        if (alive) setState((s) => ({ ...s, error: e instanceof Error ? e.message : String(e) }));
+        if (alive) setState((s) => ({ ...s, error: errorText(e) }));
       }
     };
     void poll();
