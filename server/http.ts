@@ -78,7 +78,7 @@ export async function readJson(
 export async function readJsonLimited(
   c: Context<AppEnv>,
   maxBytes: number,
-): Promise<{ ok: true; value: unknown } | { ok: false; res: Response }> {
+): Promise<{ ok: true; value: unknown; text: string } | { ok: false; res: Response }> {
   const tooLarge = () => ({
     ok: false as const,
     res: jsonError(c, 413, 'too_large', `Body exceeds ${maxBytes} bytes`),
@@ -102,7 +102,7 @@ export async function readJsonLimited(
     text = new TextDecoder().decode(bytes);
   }
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: JSON.parse(text), text };
   } catch {
     return { ok: false, res: jsonError(c, 400, 'bad_request', 'Body must be valid JSON') };
   }
