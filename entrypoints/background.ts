@@ -5,14 +5,15 @@ import { i18n } from '#i18n';
 import type { WebSocketCtor } from '@/lib/comfy/types';
 import {
   type BackgroundApis,
-  type EngineLink,
+  directNotices,
+  inProcessEngineLink,
   offscreenEngineLink,
   setupBackground,
 } from '@/lib/ext/background/setup';
 import { openDb } from '@/lib/ext/db';
 import { startEngineHost } from '@/lib/ext/engine/host';
 import { fromWxtI18n } from '@/lib/ext/i18n';
-import { LIVE_CHANNEL, type ProtocolRequest } from '@/lib/ext/protocol';
+import { LIVE_CHANNEL } from '@/lib/ext/protocol';
 
 export default defineBackground(() => {
   const db = openDb();
@@ -24,38 +25,23 @@ export default defineBackground(() => {
   });
   const log = (msg: string, e?: unknown) => console.warn(`[comfypulse] ${msg}`, e);
 
-  let engine: EngineLink;
-  if (import.meta.env.FIREFOX) {
-    // Firefox has no offscreen documents, and its background page may hold sockets itself.
-    let bg: ReturnType<typeof setupBackground> | undefined;
-    const host = startEngineHost({
-      db,
-      // content scripts (the tab bridge) reach the engine with engine: messages here
-      runtime: browser.runtime,
-      channel: new BroadcastChannel(LIVE_CHANNEL),
-      WebSocket: WebSocket as unknown as WebSocketCtor,
-      fetch: (input, init) => fetch(input, init),
-      t,
-      extensionOrigin: new URL(browser.runtime.getURL('/')).origin,
-      notifyDirect: async (n) => {
-        const handler = bg?.handlers[n.type] as
-          | ((req: ProtocolRequest<typeof n.type>, s: object) => unknown)
-          | undefined;
-        return handler?.(n.payload as never, {});
-      },
-      log,
-    });
-    engine = {
-      ensure: async () => true,
-      call: async (type, payload) => {
-        const handler = host.handlers[type] as ((req: unknown, s: object) => unknown) | undefined;
-        if (!handler) throw new Error(`no engine handler for ${type}`);
-        return (await handler(payload, {})) as never;
-      },
-    };
-    bg = setupBackground({ db, apis, engine, t, now: Date.now, log });
-  } else {
-    engine = offscreenEngineLink(apis);
-    setupBackground({ db, apis, engine, t, now: Date.now, log });
-  }
+  let bg: ReturnType<typeof setupBackground> | undefined;
+  const engine = import.meta.env.FIREFOX
+    ? // Firefox has no offscreen documents, and its background page may hold sockets itself.
+      inProcessEngineLink(
+        startEngineHost({
+          db,
+          // content scripts (the tab bridge) reach the engine with engine: messages here
+          runtime: browser.runtime,
+          channel: new BroadcastChannel(LIVE_CHANNEL),
+          WebSocket: WebSocket as unknown as WebSocketCtor,
+          fetch: (input, init) => fetch(input, init),
+          t,
+          extensionOrigin: new URL(browser.runtime.getURL('/')).origin,
+          notifyDirect: directNotices(() => bg?.handlers),
+          log,
+        }).handlers,
+      )
+    : offscreenEngineLink(apis);
+  bg = setupBackground({ db, apis, engine, t, now: Date.now, log });
 });

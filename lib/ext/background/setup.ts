@@ -6,6 +6,7 @@
  */
 import type { ComfyPulseDB } from '../db';
 import { missingPermissionReport } from '../engine/doctor';
+import type { EngineNotice } from '../engine/engine';
 import type { Translate } from '../i18n';
 import { createDispatcher, type Handlers, type MessageSender } from '../messaging';
 import { permissionOriginsFor } from '../permissions';
@@ -82,6 +83,34 @@ export interface BackgroundDeps {
   t: Translate;
   now(): number;
   log?(msg: string, e?: unknown): void;
+}
+
+/**
+ * The engine in the worker's own context (Firefox has no offscreen documents): calls are direct and it
+ * always runs. A type without a handler fails, as a message nobody answers would.
+ */
+export function inProcessEngineLink(handlers: Handlers<'engine:'>): EngineLink {
+  return {
+    ensure: async () => true,
+    async call(type, payload) {
+      const handler = handlers[type] as ((req: unknown, s: MessageSender) => unknown) | undefined;
+      if (!handler) throw new Error(`no engine handler for ${type}`);
+      return (await handler(payload, {})) as never;
+    },
+  };
+}
+
+/**
+ * The in-process engine's `bg:` notices, handed straight to the worker's handlers. Looked up at delivery,
+ * because the worker's handlers exist only after the engine they talk to was created.
+ */
+export function directNotices(
+  handlers: () => Handlers<'bg:'> | undefined,
+): (notice: EngineNotice) => Promise<unknown> {
+  return async (notice) => {
+    const handler = handlers()?.[notice.type] as ((req: unknown, s: MessageSender) => unknown) | undefined;
+    return handler?.(notice.payload, {});
+  };
 }
 
 /** The messaging link to an offscreen engine; retries while a just-created document starts listening. */
