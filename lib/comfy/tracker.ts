@@ -145,14 +145,7 @@ function sameRun(a: NodeRun, b: NodeRun): boolean {
   );
 }
 
-interface RunFields {
-  startedAt?: number;
-  endedAt?: number;
-  durationMs?: number;
-  value?: number;
-  max?: number;
-  displayNodeId?: NodeId;
-}
+type RunFields = Pick<NodeRun, 'startedAt' | 'endedAt' | 'durationMs' | 'value' | 'max' | 'displayNodeId'>;
 
 /**
  * Builds a node run with only defined fields. Times are exactly those given (a state change decides
