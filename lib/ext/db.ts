@@ -11,9 +11,11 @@
  * - Schema changes add a new `version(n)` with an upgrade; existing versions are never edited.
  */
 import Dexie, { type EntityTable, type Transaction } from 'dexie';
+import type { TokenMode } from '../comfy/http';
 import type { ConnectionState, JobState, NodeId } from '../comfy/types';
 
-export type TokenMode = 'query' | 'header' | 'both';
+/** How a server's token is sent: the protocol client's options, stored per server. */
+export type { TokenMode } from '../comfy/http';
 
 export interface ServerRecord {
   id: string;
