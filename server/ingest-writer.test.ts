@@ -124,10 +124,15 @@ describe('IngestWriter (group commit)', () => {
   it('reports a request whose key the statement found revoked, without affecting the others', async () => {
     const db = fakeDb({ revoked: [7] });
     const w = new IngestWriter({ write: db.write });
+    const first = w.write(1, [job('first')]);
+    await tick();
     const a = w.write(7, [job('a')]);
     const b = w.write(1, [job('b')]);
+    db.calls[0]!.finish();
+    await first;
     await tick();
-    for (const c of db.calls) c.finish();
+    expect(ids(db.calls[1]!.groups)).toEqual(['a', 'b']); // one statement, two keys
+    db.calls[1]!.finish();
     expect(await a).toEqual({ revoked: true });
     expect(await b).toEqual({ applied: 1 });
   });

@@ -1,11 +1,12 @@
 // Group commit for ingest. Every request's records wait in a queue; a flush writes everything queued in
 // a single statement (one transaction, one WAL flush), so N concurrent extensions cost one commit instead
 // of N. No timer: the first request goes out at once, and those that arrive while flushes are in flight
-// form the next one, so batches grow with load and latency stays one commit at rest. Up to `maxInFlight`
-// flushes run at once (one executes while another waits for its WAL flush); flushes in flight never
-// share a job, so they cannot deadlock on each other's rows. A request is answered only after the
-// statement carrying its records has committed (synchronous_commit as configured on the server, ON by
-// default).
+// form the next one, so batches grow with load and latency stays one commit at rest. One flush at a time
+// by default: measured on 2 cores at one node run per request, two in flight cost PostgreSQL about 35%
+// more CPU per request (more, smaller statements) for no gain in throughput. With `maxInFlight` > 1,
+// flushes in flight never share a job, so they cannot deadlock on each other's rows. A request is
+// answered only after the statement carrying its records has committed (synchronous_commit as configured
+// on the server, ON by default).
 import type { GroupResult, JobWrite, JobWriteGroup } from './repo/jobs';
 
 export type IngestOutcome = { applied: number } | { revoked: true };
@@ -35,7 +36,7 @@ export class IngestWriter {
 
   constructor(private readonly opts: IngestWriterOptions) {
     this.maxRecords = opts.maxRecords ?? 2000;
-    this.maxInFlight = opts.maxInFlight ?? 2;
+    this.maxInFlight = opts.maxInFlight ?? 1;
   }
 
   /** Writes one request's records; resolves once they are committed, or reports the key revoked. */
