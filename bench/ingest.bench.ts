@@ -4,6 +4,8 @@
 // keep-alive Agent) with FLEET connections, one request in flight on each, as that many extensions
 // uploading at once would; one node run per request is also measured with a SMALL_FLEET. Every request
 // carries new jobs, so every row is a real insert. After a 1 s warm-up per figure.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { percentile, startBenchEnv } from '../server/testing/bench-env';
 import type { LoadParams, LoadResult } from './ingest-load';
@@ -30,6 +32,41 @@ function load(params: LoadParams): Promise<LoadResult> {
     });
     worker.once('error', reject);
   });
+}
+
+/**
+ * The same fleet against a bare node:http server that only parses the body and answers: what this shared
+ * machine allows for one HTTP request per node run at this moment, a reference for the noisy absolute
+ * figures (the ratio to it is steadier than either number).
+ */
+async function bareHttpRate(concurrency: number): Promise<number> {
+  const srv = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const n = (JSON.parse(Buffer.concat(chunks).toString()) as { records: unknown[] }).records.length;
+      const body = JSON.stringify({ accepted: n, applied: n });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = srv.address() as AddressInfo;
+    const r = await load({
+      url: `http://127.0.0.1:${port}/v1/ingest`,
+      token: 'none',
+      nodeRuns: 1,
+      concurrency,
+      durationMs: DURATION_MS,
+      warmupMs: 1000,
+      tag: `${process.pid}-bare`,
+    });
+    return r.requests / r.seconds;
+  } finally {
+    srv.closeAllConnections();
+    await new Promise((resolve) => srv.close(resolve));
+  }
 }
 
 const bench: Bench = async () => {
@@ -66,6 +103,14 @@ const bench: Bench = async () => {
           `p95 ${percentile(r.latencies, 95).toFixed(1)} ms; synchronous_commit=${sync}, fsync=${fsync}`,
       });
     }
+    const bare = await bareHttpRate(FLEET);
+    const ours = results.find((r) => r.name === `ingest, 1 node run/request, ${FLEET} clients`)!.value;
+    results.push({
+      name: `bare node:http server, 1 node run/request, ${FLEET} clients (reference)`,
+      value: bare,
+      unit: 'req/s',
+      detail: `ingest at 1 node run/request reaches ${((100 * ours) / bare).toFixed(0)}% of it (parsing, auth, validation, a durable commit)`,
+    });
   } finally {
     await env.close();
   }
