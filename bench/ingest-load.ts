@@ -4,6 +4,7 @@
 import http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { JobRecord } from '../lib/sync/schema';
+import { request } from './http-client';
 
 export interface LoadParams {
   url: string;
@@ -63,17 +64,7 @@ export function benchJobs(nodeRuns: number, tag: string): JobRecord[] {
 async function run(p: LoadParams): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: p.concurrency });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${p.token}` };
-  const post = (body: string) =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = http.request(p.url, { method: 'POST', headers, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  const post = (body: string) => request('POST', p.url, headers, body, agent);
   const send = async () => {
     const res = await post(JSON.stringify({ records: benchJobs(p.nodeRuns, p.tag) }));
     if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${res.text.slice(0, 300)}`);

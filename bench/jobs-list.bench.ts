@@ -1,6 +1,7 @@
 // p95 latency of GET /v1/jobs with 100,000 jobs stored in a real PostgreSQL (a throwaway cluster):
 // first pages, status/server/source filters, a time window, and deep cursor paging, over HTTP.
-import { percentile, request, startBenchEnv } from '../server/testing/bench-env';
+import { percentile, startBenchEnv } from '../server/testing/bench-env';
+import { request } from './http-client';
 import type { Bench } from './types';
 
 const JOBS = 100_000;

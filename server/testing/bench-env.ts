@@ -1,7 +1,5 @@
 // A throwaway PostgreSQL (with its durability defaults: fsync and synchronous_commit on) + sync server
 // for benchmarks, torn down afterwards.
-import http from 'node:http';
-
 import { defaultConfig, type ServerConfig } from '../config';
 import { openDatabase } from '../db/database';
 import { createKey } from '../repo/keys';
@@ -40,28 +38,4 @@ export async function startBenchEnv(overrides: Partial<ServerConfig> = {}): Prom
 
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-
-/**
- * A lean keep-alive HTTP client for load generation: undici's fetch costs several ms of client CPU per
- * request in the same process, which would be measured as server latency.
- */
-export function request(
-  method: 'GET' | 'POST',
-  url: string,
-  headers: Record<string, string>,
-  body?: string,
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
