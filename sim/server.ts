@@ -3,7 +3,7 @@
  * check or CORS, the optional Sec-Fetch guard) before the routes (`routes.ts`), whose upgrades become
  * WebSocket sessions (`sessions.ts`), and a PromptServer per run of the process (`prompt-server.ts`)
  * that a simulated restart replaces (`faults.ts`). Behaviour follows ComfyUI 0.3.64 (`server.py`,
- * `main.py`) as recorded in fixtures/traces; see sim/README.md for the switches.
+ * `main.py`) as recorded in fixtures/traces; packages/comfyui-sim/README.md documents the switches.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -16,16 +16,30 @@ import { pyClone } from './pyjson';
 import { HttpRoutes, type RouteHost } from './routes';
 import { type SessionHost, Sessions } from './sessions';
 
+/** The switches of `startSimulator`; each matches a ComfyUI command-line flag or server version. */
 export interface SimulatorOptions {
+  /** Bind address. Default `127.0.0.1`. */
   host?: string;
+  /** Port; `0` picks a free one (read it from `Simulator.port`). Default 8188. */
   port?: number;
+  /**
+   * ComfyUI's default `origin_only_middleware`: 403 to any request (the WebSocket handshake included)
+   * whose `Origin` host differs from a loopback `Host`. Default true.
+   */
   originCheck?: boolean;
+  /** `--enable-cors-header VALUE`: replaces the origin check and adds CORS headers; `''` means `*`. */
   corsHeader?: string;
+  /** ComfyUI v0.19+: 403 to any request marked `Sec-Fetch-Site: cross-site`. Default false. */
   secFetchGuard?: boolean;
+  /** Newer servers' jobs API: `GET /api/jobs`, `GET /api/jobs/{id}`, the cancel routes. Default false. */
   jobsApi?: boolean;
+  /** Sep 2025+: `/interrupt {prompt_id}` stops only that prompt; false = always global. Default true. */
   promptScopedInterrupt?: boolean;
+  /** Reported in `/system_stats` argv only (previews are sent whatever it says). Default `auto`. */
   previewMethod?: 'none' | 'auto' | 'latent2rgb' | 'taesd';
+  /** Multiplies node delays (PeerSteps `delay_ms`); 0.1 runs ten times faster. Default 1. */
   timeScale?: number;
+  /** Where SaveImage writes real PNGs. Default: a fresh temp folder. */
   outputDir?: string;
   /** Serve the fault-injection routes under `/__sim/` (the CLI turns this on). Default false. */
   controlRoutes?: boolean;
@@ -33,9 +47,12 @@ export interface SimulatorOptions {
   log?: (line: string) => void;
 }
 
+/** A snapshot of the simulated server, for assertions. */
 export interface SimulatorState {
   queueRemaining: number;
+  /** prompt_ids running now (at most one). */
   running: string[];
+  /** prompt_ids waiting, in queue order. */
   pending: string[];
   /** `server.client_id`: the client_id of the prompt that ran last (stays set after it ends). */
   clientId: string | null;
@@ -47,22 +64,36 @@ export interface SimulatorState {
   historySize: number;
 }
 
+/** A running simulator. */
 export interface Simulator {
+  /** `http://host:port`; the socket is at `/ws` (or `/api/ws`). */
   readonly url: string;
   readonly port: number;
   readonly outputDir: string;
   readonly tempDir: string;
+  /** Stops listening and destroys every connection. */
   close(): Promise<void>;
+  /**
+   * Fault: the process restarts. Sockets are destroyed (clients see 1006); queue, history, caches and the
+   * prompt counter are lost; the same port refuses connections for `downMs`, then serves again.
+   */
   restart(opts?: { downMs?: number }): Promise<void>;
+  /** Fault: TCP destroyed under every WebSocket (clients see 1006); execution continues. */
   dropAllSockets(): void;
+  /** Fault: every open WebSocket turns zombie: stays open, is never written to again, reads paused. */
   stallSockets(): void;
+  /** Fault: the listener closes for `ms`; new connections get ECONNREFUSED, established ones continue. */
   refuseConnections(ms: number): void;
-  /** POST /prompt as another client would (no origin checks); returns the HTTP status and parsed body. */
+  /**
+   * `POST /prompt` as another client would (no origin checks): the body ComfyUI takes, e.g.
+   * `{ prompt, client_id }`. Returns the HTTP status and the parsed answer (`{ prompt_id, number,
+   * node_errors }`, or the 400 error body).
+   */
   submit(body: Record<string, unknown>): Promise<{ status: number; body: unknown }>;
-  /** POST /interrupt as another client would. */
+  /** `POST /interrupt` as another client would. */
   interrupt(promptId?: string): void;
   state(): SimulatorState;
-  /** Resolves when nothing is queued or running. */
+  /** Resolves when nothing is queued or running; rejects after `timeoutMs` (default 30 s). */
   waitForIdle(timeoutMs?: number): Promise<void>;
 }
 
