@@ -22,7 +22,6 @@ import {
   fixedBackoff,
 } from '../lib/comfy/backoff';
 import { ComfySocket, type ComfySocketOptions } from '../lib/comfy/socket';
-import type { WebSocketCtor } from '../lib/comfy/types';
 import { startSimulator } from '../sim';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 import type { BenchResult } from './types';
@@ -53,7 +52,7 @@ function contender(name: string, baseUrl: string, options: Partial<ComfySocketOp
   const socket = new ComfySocket({
     baseUrl,
     clientId: `bench-${name.replace(/\W+/g, '-')}-${++clientSeq}`,
-    WebSocket: WebSocket as unknown as WebSocketCtor,
+    WebSocket,
     ...options,
   });
   const c: Contender = { name, socket, opens: [] };
