@@ -117,7 +117,6 @@ export class ComfyClient {
   private readonly keepFinished: number;
   private readonly listeners = new Map<keyof ComfyClientEvents, Set<(v: never) => void>>();
   private lastLiveEventAt = 0;
-  private lastHttpRedialAt = Number.NEGATIVE_INFINITY;
   private reconciling: Promise<void> | undefined;
   private reconcileAgain = false;
   private lastReconcileError: ComfyError['kind'] | undefined;
@@ -140,7 +139,7 @@ export class ComfyClient {
       tokenMode: options.tokenMode,
       fetch: options.fetch,
       clock: this.clock,
-      onAnswer: () => this.serverAnswered(),
+      onAnswer: (status) => this.serverAnswered(status),
     });
     this.socket = new ComfySocket({
       ...options.socket,
@@ -360,16 +359,14 @@ export class ComfyClient {
   }
 
   /**
-   * HTTP got an answer while the socket sits in a long backoff wait: the server is back, dial now
-   * instead of waiting up to 30 s. At most every 10 s, so a server whose HTTP works but whose WS
-   * does not (e.g. a proxy without upgrade support) is not hammered.
+   * An HTTP answer proves the server is back: dial now rather than at the end of a backoff wait. The
+   * socket ignores this while connected, and after such a dial failed (HTTP up, WS refused). Not
+   * evidence: 401/403 (the handshake would be refused the same way; the doctor explains it) and 502-504
+   * (a reverse proxy speaking for a server that is down).
    */
-  private serverAnswered(): void {
-    if (this.socket.state !== 'offline' || this.closed) return;
-    const now = this.clock.now();
-    if (now - this.lastHttpRedialAt < 10_000) return;
-    this.lastHttpRedialAt = now;
-    this.socket.retryNow();
+  private serverAnswered(status: number): void {
+    if (this.closed || status === 401 || status === 403 || (status >= 502 && status <= 504)) return;
+    this.socket.serverAnswered();
   }
 
   private async diagnose(): Promise<HandshakeVerdict> {
