@@ -267,22 +267,42 @@ export class Engine {
   }
 
   /**
-   * Frames relayed by the tab bridge from a page at `pageUrl`. Accepted only when that page is one of
-   * the configured servers (its origin and path prefix); each frame is decoded like a socket frame.
+   * "The server may be back" from outside (the browser came online, a page opened): every connection
+   * that is waiting to reconnect dials now instead of at the end of its backoff wait.
    */
-  ingestTabFrames(pageUrl: string, frames: readonly { type: string; data: unknown }[]): number {
+  dialNow(): void {
+    for (const { conn } of this.conns.values()) conn.client.retryNow();
+  }
+
+  /** The connection of the configured server a page at `pageUrl` belongs to (origin and path prefix). */
+  private connectionOfPage(pageUrl: string): ServerConnection | undefined {
     let page: URL;
     try {
       page = new URL(pageUrl);
     } catch {
-      return 0;
+      return undefined;
     }
-    const conn = [...this.conns.values()]
+    return [...this.conns.values()]
       .map((c) => c.conn)
       .find((c) => {
         const base = new URL(c.server.url);
         return base.origin === page.origin && page.pathname.startsWith(base.pathname.replace(/\/?$/, '/'));
       });
+  }
+
+  /** The ComfyUI tab at `pageUrl` saw its own socket reopen: that server is back, dial it now. */
+  tabReconnected(pageUrl: string): boolean {
+    const conn = this.connectionOfPage(pageUrl);
+    conn?.client.retryNow();
+    return conn !== undefined;
+  }
+
+  /**
+   * Frames relayed by the tab bridge from a page at `pageUrl`. Accepted only when that page is one of
+   * the configured servers; each frame is decoded like a socket frame.
+   */
+  ingestTabFrames(pageUrl: string, frames: readonly { type: string; data: unknown }[]): number {
+    const conn = this.connectionOfPage(pageUrl);
     if (!conn) return 0;
     let applied = 0;
     for (const f of frames) {
