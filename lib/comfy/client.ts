@@ -261,11 +261,6 @@ export class ComfyClient {
     return this.state.jobs[promptId];
   }
 
-  /** The tracker's whole state (jobs, the prompt running on our stream, the last queue length). */
-  get tracker(): TrackerState {
-    return this.state;
-  }
-
   on<K extends keyof ComfyClientEvents>(event: K, cb: Callback<K>): () => void {
     let set = this.listeners.get(event);
     if (!set) {
