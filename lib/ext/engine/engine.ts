@@ -27,7 +27,16 @@ export type EngineNotice =
 export interface EngineDeps
   extends Pick<
     ConnectionDeps,
-    'db' | 'WebSocket' | 'fetch' | 'clock' | 'random' | 'broadcast' | 'log' | 'timing'
+    | 'db'
+    | 'WebSocket'
+    | 'fetch'
+    | 'clock'
+    | 'random'
+    | 'broadcast'
+    | 'log'
+    | 'timing'
+    | 'onPreviewFrame'
+    | 'onJobEnded'
   > {
   t: Translate;
   /** `chrome-extension://<id>`: the origin the doctor names in `--enable-cors-header`. */
@@ -141,6 +150,8 @@ export class Engine {
       retention: () => this.settings.retention,
       ...(deps.log ? { log: deps.log } : {}),
       ...(deps.timing ? { timing: deps.timing } : {}),
+      ...(deps.onPreviewFrame ? { onPreviewFrame: deps.onPreviewFrame } : {}),
+      ...(deps.onJobEnded ? { onJobEnded: deps.onJobEnded } : {}),
     });
   }
 

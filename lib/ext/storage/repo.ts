@@ -1,7 +1,7 @@
 /**
  * The read side of the extension database: every query the popup, side panel and options page run.
  * Each function is a plain async read, so the UI can wrap it in `liveQuery`/`useLiveQuery` and re-run it
- * whenever the tables it touched change. Every query goes through an index declared in `SCHEMA_V2`.
+ * whenever the tables it touched change. Every query goes through an index declared in `SCHEMA_V3`.
  */
 import type { JobStatus } from '../../comfy/types';
 import type {
@@ -23,6 +23,10 @@ export function previewBlobKey(jobKey: string): string {
 
 export function thumbBlobKey(jobKey: string): string {
   return `${jobKey}:thumb`;
+}
+
+export function timelapseBlobKey(jobKey: string): string {
+  return `${jobKey}:timelapse`;
 }
 
 /** A server as the UI may see it: the token itself never leaves the background contexts. */
@@ -173,6 +177,10 @@ export async function latestPreview(db: ComfyPulseDB, jobKey: string): Promise<B
 
 export async function thumbnail(db: ComfyPulseDB, jobKey: string): Promise<BlobRecord | undefined> {
   return db.blobs.get(thumbBlobKey(jobKey));
+}
+
+export async function timelapse(db: ComfyPulseDB, jobKey: string): Promise<BlobRecord | undefined> {
+  return db.blobs.get(timelapseBlobKey(jobKey));
 }
 
 export interface ClassTiming {
