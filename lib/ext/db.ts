@@ -146,11 +146,15 @@ export const SCHEMA_V2 = {
 } as const;
 
 /**
- * Version 3: blobs gain `[kind+createdAt]`, so the byte budget can evict the oldest timelapses before any
- * thumbnail or preview without reading every blob. No row changes; the upgrade only builds the index.
+ * Version 3, the current schema. No row changes; the upgrade only builds two indexes:
+ * - blobs `[kind+createdAt]`: the byte budget evicts the oldest timelapses before any thumbnail or preview
+ *   without reading every blob;
+ * - nodeRuns `[classType+startedAt]`: a job's detail compares each node with the median of that class's
+ *   latest runs without reading every run of the class.
  */
 export const SCHEMA_V3 = {
   ...SCHEMA_V2,
+  nodeRuns: 'key, jobKey, serverId, classType, startedAt, [classType+startedAt]',
   blobs: 'key, jobKey, createdAt, kind, [kind+createdAt]',
 } as const;
 
