@@ -119,7 +119,7 @@ export function OutputsGallery({ job, server }: { job: JobRecord; server: Public
           return (
             <li key={key}>
               {url !== undefined && isImageOutput(o) ? (
-                <a href={url} target="_blank" rel="noreferrer">
+                <a href={url} target="_blank" rel="noreferrer" title={i18n.t('ui_open_full_image')}>
                   <img data-testid="job-output-image" src={url} alt={o.file.filename} loading="lazy" />
                 </a>
               ) : url !== undefined ? (

@@ -10,6 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Page } from '@playwright/test';
+import { jobEntry } from '../e2e/pages/jobs-view';
 import { type ExtensionBrowser, launchExtension } from '../e2e/support/browser';
 import { BUILD_DIR, ROOT, snapshotBuild } from '../e2e/support/build';
 import { ComfyDriver } from '../e2e/support/comfy';
@@ -48,8 +49,12 @@ async function queueDemoJob(real: boolean): Promise<string> {
   return ((await res.json()) as { prompt_id: string }).prompt_id;
 }
 
+/** The job's card while active, its history row or gallery tile once finished (e2e/pages/jobs-view.ts). */
 const card = (id: string, status?: string) =>
-  `[data-testid="job-card"][data-prompt-id="${id}"]${status ? `[data-status="${status}"]` : ''}`;
+  jobEntry(id)
+    .split(', ')
+    .map((s) => `${s}${status ? `[data-status="${status}"]` : ''}`)
+    .join(', ');
 
 async function shoot(page: Page, name: string): Promise<string> {
   const path = join(OUT, `${name}.png`);

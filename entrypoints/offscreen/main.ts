@@ -4,6 +4,7 @@ import { systemClock, type WebSocketCtor } from '@/lib/comfy/types';
 import { openDb } from '@/lib/ext/db';
 import { startEngineHost } from '@/lib/ext/engine/host';
 import { loadRuntimeTranslator } from '@/lib/ext/i18n-runtime';
+import { makeThumbnail } from '@/lib/ext/media/thumbnail';
 import { LIVE_CHANNEL } from '@/lib/ext/protocol';
 import { startTimelapseRecorder } from '@/lib/ext/timelapse/recorder';
 import { WorkerEncoder, type WorkerLike } from '@/lib/ext/timelapse/worker-encoder';
@@ -30,6 +31,7 @@ async function main() {
     t,
     extensionOrigin: new URL(browser.runtime.getURL('/')).origin,
     timelapse: recorder,
+    thumbnail: (data) => makeThumbnail(data),
     log,
   });
 }

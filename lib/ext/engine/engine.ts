@@ -37,6 +37,7 @@ export interface EngineDeps
     | 'timing'
     | 'onPreviewFrame'
     | 'onJobEnded'
+    | 'thumbnail'
   > {
   t: Translate;
   /** `chrome-extension://<id>`: the origin the doctor names in `--enable-cors-header`. */
@@ -152,6 +153,7 @@ export class Engine {
       ...(deps.timing ? { timing: deps.timing } : {}),
       ...(deps.onPreviewFrame ? { onPreviewFrame: deps.onPreviewFrame } : {}),
       ...(deps.onJobEnded ? { onJobEnded: deps.onJobEnded } : {}),
+      ...(deps.thumbnail ? { thumbnail: deps.thumbnail } : {}),
     });
   }
 

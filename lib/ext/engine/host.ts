@@ -43,6 +43,8 @@ export interface EngineHostDeps {
     addFrame(jobKey: string, mime: string, bytes: Uint8Array): void;
     finish(jobKey: string, job: JobState): unknown;
   };
+  /** Scales an output down to the stored thumbnail (`lib/ext/media/thumbnail.ts`). */
+  thumbnail?(data: Blob): Promise<Blob>;
 }
 
 export interface OnlineEvents {
@@ -121,6 +123,7 @@ export function startEngineHost(deps: EngineHostDeps): EngineHost {
           onJobEnded: (k, job) => void deps.timelapse?.finish(k, job),
         }
       : {}),
+    ...(deps.thumbnail ? { thumbnail: deps.thumbnail } : {}),
     log,
   });
 

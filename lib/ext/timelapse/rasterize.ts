@@ -3,6 +3,7 @@
  * own decoders (`createImageBitmap`, `OffscreenCanvas`), which exist in a Worker too. Injected, so the
  * sizing rules are testable without a browser.
  */
+import { browserCanvasEnv, type CanvasEnv, fitWithin } from '../media/fit';
 import type { RgbaFrame } from './gif';
 
 export interface FrameBytes {
@@ -10,24 +11,7 @@ export interface FrameBytes {
   bytes: Uint8Array;
 }
 
-/** The largest size with `maxSide` on the long side and the same aspect; never upscales, never 0. */
-export function fitWithin(width: number, height: number, maxSide: number): { width: number; height: number } {
-  const scale = Math.min(1, maxSide / Math.max(width, height));
-  return {
-    width: Math.max(1, Math.round(width * scale)),
-    height: Math.max(1, Math.round(height * scale)),
-  };
-}
-
-export interface RasterEnv {
-  createImageBitmap(blob: Blob): Promise<ImageBitmap>;
-  newCanvas(width: number, height: number): OffscreenCanvas;
-}
-
-export const browserRasterEnv = (): RasterEnv => ({
-  createImageBitmap: (blob) => createImageBitmap(blob),
-  newCanvas: (w, h) => new OffscreenCanvas(w, h),
-});
+export type RasterEnv = CanvasEnv;
 
 /**
  * Decodes every frame and scales it to the size of the first decodable one, fitted within `maxSide`.
@@ -36,7 +20,7 @@ export const browserRasterEnv = (): RasterEnv => ({
 export async function rasterize(
   frames: readonly FrameBytes[],
   maxSide: number,
-  env: RasterEnv = browserRasterEnv(),
+  env: RasterEnv = browserCanvasEnv(),
 ): Promise<RgbaFrame[]> {
   const out: RgbaFrame[] = [];
   let size: { width: number; height: number } | undefined;

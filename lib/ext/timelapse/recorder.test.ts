@@ -2,12 +2,12 @@ import 'fake-indexeddb/auto';
 import { GifReader } from 'omggif';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../comfy/testing/fake-clock';
+import { fakeRasterEnv, solidFrame } from '../media/testing';
 import { DEFAULT_SETTINGS } from '../settings';
 import { timelapseBlobKey } from '../storage/repo';
 import { freshDb, makeJob } from '../testing/records';
 import { encodeTimelapse } from './encode';
 import { type RecorderSettings, TimelapseRecorder } from './recorder';
-import { fakeRasterEnv, solidFrame } from './testing';
 import type { TimelapseEncoder } from './worker-encoder';
 
 const realEncoder: TimelapseEncoder = { encode: (req) => encodeTimelapse(req, fakeRasterEnv()) };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../comfy/testing/fake-clock';
+import { fakeRasterEnv, solidFrame } from '../media/testing';
 import { encodeTimelapse } from './encode';
-import { fakeRasterEnv, solidFrame } from './testing';
 import { type WorkerAnswer, WorkerEncoder, type WorkerLike, type WorkerRequest } from './worker-encoder';
 
 /** A Worker double that runs the real encode in this thread, or crashes or hangs on request. */

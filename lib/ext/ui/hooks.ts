@@ -52,7 +52,7 @@ export function useJobBoard(recentLimit: number): JobBoard | undefined {
   const { db } = useServices();
   const liveJobs = useLiveJobs();
   const stored = useLiveQuery(
-    () => Promise.all([activeJobs(db), recentFinished(db, recentLimit)]),
+    () => Promise.all([activeJobs(db), recentLimit > 0 ? recentFinished(db, recentLimit) : []]),
     [db, recentLimit],
   );
   return useMemo(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeJob } from '../testing/records';
-import { jobFileName, jobIdentity } from './identity';
+import { errorLine, jobFileName, jobIdentity } from './identity';
 
 const saved = { '9': { images: [{ filename: 'portrait_00012_.png', subfolder: '', type: 'output' }] } };
 const classes = { '3': 'KSampler', '8': 'VAEDecode', '9': 'SaveImage' };
@@ -64,5 +64,18 @@ describe('jobFileName', () => {
     [{ workflowName: '***' }, 'comfypulse-5fc0e82f.gif'],
   ])('%o → %s', (extra, name) => {
     expect(jobFileName(makeJob('s', '5fc0e82f-aaaa-bbbb', 'success', 1, extra), 'gif')).toBe(name);
+  });
+});
+
+describe('errorLine', () => {
+  it.each([
+    [
+      { nodeType: 'VAEDecode', message: 'CUDA out of memory', traceback: [] },
+      'VAEDecode: CUDA out of memory',
+    ],
+    [{ message: 'boom', traceback: [] }, 'boom'],
+    [undefined, undefined],
+  ])('%o → %s', (error, line) => {
+    expect(errorLine(makeJob('s', 'p', 'error', 1, error ? { error } : {}))).toBe(line);
   });
 });

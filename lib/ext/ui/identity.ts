@@ -63,3 +63,10 @@ export function jobFileName(
     .slice(0, 60);
   return `${safe || 'comfypulse'}-${job.promptId.slice(0, 8)}.${ext}`;
 }
+
+/** "VAEDecode: CUDA out of memory": what a failed job's row says instead of its output. */
+export function errorLine(job: Pick<JobRecord, 'error'>): string | undefined {
+  const e = job.error;
+  if (!e) return undefined;
+  return clean([e.nodeType, e.message].filter((p) => p !== undefined && p !== '').join(': '), 200);
+}
