@@ -120,6 +120,18 @@ async function main(): Promise<void> {
     await sidepanel.waitForSelector('[data-testid="connection-status"][data-state="connected"]', {
       timeout: 20_000,
     });
+    if (!version) {
+      // A little history first, so the views show what they do with one: results, a failure, and node
+      // timings that the demo job's chart compares against.
+      const driver = new ComfyDriver(SERVER);
+      const earlier = [
+        await driver.post('ok', { steps: 8, delayMs: 80 }),
+        await driver.post('fail', {}),
+        await driver.post('ok', { steps: 8, delayMs: 120 }),
+      ];
+      for (const e of earlier) await sidepanel.waitForSelector(card(e), { timeout: 30_000 });
+      await sidepanel.waitForSelector(card(earlier[2]!, 'success'), { timeout: 30_000 });
+    }
     const id = await queueDemoJob(Boolean(version));
     console.log(`Queued demo job ${id}.`);
     printHowTo(browser.extensionId);
@@ -148,6 +160,20 @@ async function main(): Promise<void> {
     await popup.waitForSelector(card(id, 'success'), { timeout: 10_000 });
     await sidepanel.waitForTimeout(1_000); // let the output thumbnail load
     shots.push(await shoot(popup, 'popup-after'), await shoot(sidepanel, 'sidepanel-after'));
+    // The job's detail: its timelapse (encoded a moment after the end), the per-node chart, the outputs.
+    const jobKey = await sidepanel.locator(card(id)).first().getAttribute('data-job-key');
+    if (jobKey) {
+      await sidepanel.evaluate(
+        (hash) => {
+          location.hash = hash;
+        },
+        `#job=${encodeURIComponent(jobKey)}`,
+      );
+      await sidepanel.waitForSelector('[data-testid="job-detail"]', { timeout: 10_000 });
+      await sidepanel.waitForSelector('[data-testid="job-timelapse"]', { timeout: 20_000 }).catch(() => {});
+      await sidepanel.waitForTimeout(500);
+      shots.push(await shoot(sidepanel, 'sidepanel-job-detail'));
+    }
     console.log('Screenshots:');
     for (const s of shots) console.log(`  ${relative(process.cwd(), s)}`);
   } finally {

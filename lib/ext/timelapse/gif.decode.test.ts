@@ -49,10 +49,10 @@ describe('encodeGif, read back with omggif', () => {
     }
   });
 
-  it('keeps each frame’s own colours (per-frame palettes)', () => {
+  it.each(['global', 'per-frame'] as const)('keeps each frame’s colours (%s palette)', (palette) => {
     const red = frame(16, 16, [250, 10, 10], [10, 250, 10]);
     const blue = frame(16, 16, [10, 10, 250], [240, 240, 20]);
-    const { frames } = decode(encodeGif([red, blue]));
+    const { frames } = decode(encodeGif([red, blue], { delayMs: 100, lastDelayMs: 1500, palette }));
     const near = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]!) <= 8);
     expect(near(px(frames[0]!.rgba, 16, 2, 2), [250, 10, 10])).toBe(true);
     expect(near(px(frames[0]!.rgba, 16, 13, 2), [10, 250, 10])).toBe(true);

@@ -2,11 +2,13 @@
  * Animated GIF from RGBA frames, with gifenc. Pure computation (no DOM), so it runs in a Worker and in
  * Node's tests alike.
  *
- * Each frame gets its own 256-colour palette: a diffusion model's previews change colour from noise to the
- * final image, and one palette for the whole run would band the last frames, the ones a person looks at.
+ * One palette for the whole animation, quantised from pixels sampled across it (the last frame, the
+ * result, weighted twice): measured on this 2-core machine, quantising every frame on its own took 3 s to
+ * over 20 s per 64-frame job (gifenc's quantiser slows down with the number of distinct colours, and early
+ * diffusion previews are noise), against under 1 s with one palette (`bench/ext-timelapse-format.bench.ts`).
  * The last frame is held longer so the animation rests on the result before it loops.
  */
-import { applyPalette, GIFEncoder, quantize } from 'gifenc';
+import { applyPalette, GIFEncoder, type Palette, quantize } from 'gifenc';
 
 export interface RgbaFrame {
   width: number;
@@ -20,14 +22,48 @@ export interface GifOptions {
   delayMs: number;
   /** Delay of the last frame (ms). */
   lastDelayMs: number;
+  /** `global`: one palette for all frames (fast); `per-frame`: each frame its own (slow on noisy frames). */
+  palette?: 'global' | 'per-frame';
 }
 
-export const DEFAULT_GIF_OPTIONS: GifOptions = { delayMs: 100, lastDelayMs: 1500 };
+export const DEFAULT_GIF_OPTIONS: GifOptions = { delayMs: 100, lastDelayMs: 1500, palette: 'global' };
+
+/** Frames whose pixels feed the global palette, and how many pixels of each (every `step`-th). */
+const PALETTE_FRAMES = 8;
+const PALETTE_PIXELS_PER_FRAME = 16_384;
+
+/** One palette for the animation from an even sample of its frames' pixels, the last frame twice. */
+export function globalPalette(frames: readonly RgbaFrame[]): Palette {
+  const n = frames.length;
+  const picks = new Set<number>();
+  for (let i = 0; i < PALETTE_FRAMES; i++)
+    picks.add(Math.round((i * (n - 1)) / Math.max(1, PALETTE_FRAMES - 1)));
+  const chosen = [...picks].map((i) => frames[i]!);
+  chosen.push(frames[n - 1]!);
+  const parts: Uint8Array[] = [];
+  for (const f of chosen) {
+    const pixels = f.data.length / 4;
+    const step = Math.max(1, Math.floor(pixels / PALETTE_PIXELS_PER_FRAME));
+    const out = new Uint8Array(Math.ceil(pixels / step) * 4);
+    let o = 0;
+    for (let p = 0; p < pixels; p += step) {
+      out.set(f.data.subarray(p * 4, p * 4 + 4), o);
+      o += 4;
+    }
+    parts.push(out.subarray(0, o));
+  }
+  const sample = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    sample.set(p, o);
+    o += p.length;
+  }
+  return quantize(sample, 256, { format: 'rgb444' });
+}
 
 export function encodeGif(frames: readonly RgbaFrame[], opts: GifOptions = DEFAULT_GIF_OPTIONS): Uint8Array {
   const first = frames[0];
   if (!first) throw new RangeError('a GIF needs at least one frame');
-  const gif = GIFEncoder();
   frames.forEach((f, i) => {
     if (f.width !== first.width || f.height !== first.height) {
       throw new RangeError(
@@ -37,10 +73,15 @@ export function encodeGif(frames: readonly RgbaFrame[], opts: GifOptions = DEFAU
     if (f.data.length !== f.width * f.height * 4) {
       throw new RangeError(`frame ${i} has ${f.data.length} bytes, expected ${f.width * f.height * 4}`);
     }
-    const palette = quantize(f.data, 256);
-    const index = applyPalette(f.data, palette);
+  });
+  const shared = (opts.palette ?? 'global') === 'global' ? globalPalette(frames) : undefined;
+  const gif = GIFEncoder();
+  frames.forEach((f, i) => {
+    const palette = shared ?? quantize(f.data, 256, { format: 'rgb444' });
+    const index = applyPalette(f.data, palette, 'rgb444');
     gif.writeFrame(index, f.width, f.height, {
-      palette,
+      // the first frame carries the global colour table; later frames reuse it unless they have their own
+      ...(i === 0 || !shared ? { palette } : {}),
       delay: i === frames.length - 1 ? opts.lastDelayMs : opts.delayMs,
       // repeat applies to the first frame only: loop forever
       ...(i === 0 ? { repeat: 0 } : {}),
