@@ -21,6 +21,7 @@ const LOAD_STEPS = 64;
 export interface EncodeInterval {
   start: number;
   end: number;
+  /** The encode's own work (ms), without the rests it takes to leave the CPU to the pages. */
   encodeMs: number;
   frames: number;
   /** Stored size of the timelapse, bytes. */
@@ -78,7 +79,9 @@ async function startBigPreviewSim(): Promise<{ url: string; child: ChildProcess 
 /** The load server's stored timelapses, read from one of the extension's pages (raw IndexedDB). */
 async function timelapses(
   page: Page,
-): Promise<{ key: string; createdAt: number; encodeMs: number; frames: number; size: number }[]> {
+): Promise<
+  { key: string; createdAt: number; encodeMs: number; frames: number; size: number; elapsedMs: number }[]
+> {
   return page.evaluate(async (prefix) => {
     const open = indexedDB.open('comfypulse');
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -97,6 +100,7 @@ async function timelapses(
         key: String(b.key),
         createdAt: Number(b.createdAt),
         encodeMs: Number(b.encodeMs),
+        elapsedMs: Number(b.encodeElapsedMs),
         frames: Number(b.frames),
         size: Number(b.size),
       }));
@@ -196,7 +200,8 @@ export async function startEncodeLoad(
       await shutdown();
       if (failure) throw failure;
       return rows.map((r) => ({
-        start: r.createdAt - r.encodeMs,
+        // in progress from its start to its end, rests included
+        start: r.createdAt - r.elapsedMs,
         end: r.createdAt,
         encodeMs: r.encodeMs,
         frames: r.frames,

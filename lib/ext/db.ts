@@ -80,11 +80,12 @@ export interface BlobRecord {
   data: Blob;
   size: number;
   createdAt: number;
-  /** Timelapses: frame count and size of the animation, and how long the encode took (ms). */
+  /** Timelapses: frame count and size of the animation; the encode's work and its wall time with rests (ms). */
   frames?: number;
   width?: number;
   height?: number;
   encodeMs?: number;
+  encodeElapsedMs?: number;
 }
 
 export interface ConnectionRecord {

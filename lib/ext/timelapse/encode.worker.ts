@@ -3,7 +3,7 @@
  * quantising and LZW-compressing 64 frames takes long enough that it must not share a thread with the
  * engine's sockets.
  */
-import { encodeTimelapse } from './encode';
+import { DEFAULT_REST_RATIO, encodeTimelapse } from './encode';
 import type { WorkerAnswer, WorkerRequest } from './worker-encoder';
 
 const scope = self as unknown as {
@@ -13,7 +13,7 @@ const scope = self as unknown as {
 
 scope.onmessage = (ev) => {
   const { id, request } = ev.data;
-  encodeTimelapse(request).then(
+  encodeTimelapse({ restRatio: DEFAULT_REST_RATIO, ...request }).then(
     (result) => scope.postMessage({ id, ok: true, result }, result ? [result.bytes.buffer] : []),
     (e: unknown) =>
       scope.postMessage({ id, ok: false, error: e instanceof Error ? e.message : String(e) }, []),

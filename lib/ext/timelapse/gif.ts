@@ -61,7 +61,7 @@ export function globalPalette(frames: readonly RgbaFrame[]): Palette {
   return quantize(sample, 256, { format: 'rgb444' });
 }
 
-export function encodeGif(frames: readonly RgbaFrame[], opts: GifOptions = DEFAULT_GIF_OPTIONS): Uint8Array {
+function checkFrames(frames: readonly RgbaFrame[]): RgbaFrame {
   const first = frames[0];
   if (!first) throw new RangeError('a GIF needs at least one frame');
   frames.forEach((f, i) => {
@@ -74,19 +74,45 @@ export function encodeGif(frames: readonly RgbaFrame[], opts: GifOptions = DEFAU
       throw new RangeError(`frame ${i} has ${f.data.length} bytes, expected ${f.width * f.height * 4}`);
     }
   });
+  return first;
+}
+
+/**
+ * Writes the animation one frame per `step()`, so a caller can pause between frames (the Worker paces
+ * itself to leave the machine's other core to the pages and the sockets).
+ */
+export function gifSteps(frames: readonly RgbaFrame[], opts: GifOptions = DEFAULT_GIF_OPTIONS) {
+  checkFrames(frames);
   const shared = (opts.palette ?? 'global') === 'global' ? globalPalette(frames) : undefined;
   const gif = GIFEncoder();
-  frames.forEach((f, i) => {
-    const palette = shared ?? quantize(f.data, 256, { format: 'rgb444' });
-    const index = applyPalette(f.data, palette, 'rgb444');
-    gif.writeFrame(index, f.width, f.height, {
-      // the first frame carries the global colour table; later frames reuse it unless they have their own
-      ...(i === 0 || !shared ? { palette } : {}),
-      delay: i === frames.length - 1 ? opts.lastDelayMs : opts.delayMs,
-      // repeat applies to the first frame only: loop forever
-      ...(i === 0 ? { repeat: 0 } : {}),
-    });
-  });
-  gif.finish();
-  return gif.bytes();
+  let i = 0;
+  return {
+    /** Writes the next frame; false once every frame is written. */
+    step(): boolean {
+      const f = frames[i];
+      if (!f) return false;
+      const palette = shared ?? quantize(f.data, 256, { format: 'rgb444' });
+      gif.writeFrame(applyPalette(f.data, palette, 'rgb444'), f.width, f.height, {
+        // the first frame carries the global colour table; later frames reuse it unless they have their own
+        ...(i === 0 || !shared ? { palette } : {}),
+        delay: i === frames.length - 1 ? opts.lastDelayMs : opts.delayMs,
+        // repeat applies to the first frame only: loop forever
+        ...(i === 0 ? { repeat: 0 } : {}),
+      });
+      i++;
+      return i < frames.length;
+    },
+    bytes(): Uint8Array {
+      gif.finish();
+      return gif.bytes();
+    },
+  };
+}
+
+export function encodeGif(frames: readonly RgbaFrame[], opts: GifOptions = DEFAULT_GIF_OPTIONS): Uint8Array {
+  const writer = gifSteps(frames, opts);
+  while (writer.step()) {
+    // every frame written
+  }
+  return writer.bytes();
 }

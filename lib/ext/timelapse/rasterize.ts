@@ -21,6 +21,8 @@ export async function rasterize(
   frames: readonly FrameBytes[],
   maxSide: number,
   env: RasterEnv = browserCanvasEnv(),
+  /** Awaited after each frame (the encoder paces itself through it). */
+  afterFrame: () => Promise<void> = async () => undefined,
 ): Promise<RgbaFrame[]> {
   const out: RgbaFrame[] = [];
   let size: { width: number; height: number } | undefined;
@@ -46,6 +48,7 @@ export async function rasterize(
     } finally {
       bitmap.close();
     }
+    await afterFrame();
   }
   return out;
 }

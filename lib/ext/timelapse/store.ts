@@ -27,6 +27,7 @@ export async function storeTimelapse(
     width: enc.width,
     height: enc.height,
     encodeMs: Math.round(enc.encodeMs),
+    encodeElapsedMs: Math.round(enc.elapsedMs),
   };
   return db.transaction('rw', db.jobs, db.blobs, async () => {
     if ((await db.jobs.where('key').equals(jobKey).count()) === 0) return false;
