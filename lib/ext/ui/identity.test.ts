@@ -74,6 +74,7 @@ describe('errorLine', () => {
       'VAEDecode: CUDA out of memory',
     ],
     [{ message: 'boom', traceback: [] }, 'boom'],
+    [{ nodeType: 'PeerFail', message: 'PeerFail: intentional', traceback: [] }, 'PeerFail: intentional'],
     [undefined, undefined],
   ])('%o → %s', (error, line) => {
     expect(errorLine(makeJob('s', 'p', 'error', 1, error ? { error } : {}))).toBe(line);

@@ -68,5 +68,7 @@ export function jobFileName(
 export function errorLine(job: Pick<JobRecord, 'error'>): string | undefined {
   const e = job.error;
   if (!e) return undefined;
-  return clean([e.nodeType, e.message].filter((p) => p !== undefined && p !== '').join(': '), 200);
+  // some nodes already start their message with their own name
+  const named = e.nodeType !== undefined && e.nodeType !== '' && !e.message.startsWith(e.nodeType);
+  return clean(named ? `${e.nodeType}: ${e.message}` : e.message, 200);
 }
