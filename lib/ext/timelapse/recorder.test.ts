@@ -7,7 +7,7 @@ import { DEFAULT_SETTINGS } from '../settings';
 import { timelapseBlobKey } from '../storage/repo';
 import { freshDb, makeJob } from '../testing/records';
 import { encodeTimelapse } from './encode';
-import { type RecorderSettings, TimelapseRecorder } from './recorder';
+import { MAX_FRAME_BYTES, type RecorderSettings, TimelapseRecorder } from './recorder';
 import type { TimelapseEncoder } from './worker-encoder';
 
 const realEncoder: TimelapseEncoder = { encode: (req) => encodeTimelapse(req, fakeRasterEnv()) };
@@ -81,6 +81,15 @@ describe('TimelapseRecorder', () => {
     await db.jobs.put(makeJob('s', 'off', 'success', 1));
     feed(recorder, 's:off', 5);
     await recorder.finish('s:off');
+    expect(await db.blobs.count()).toBe(0);
+  });
+
+  it('never samples a full-size image sent as a preview', async () => {
+    const { db, recorder } = await setup();
+    await db.jobs.put(makeJob('s', 'p', 'success', 1));
+    recorder.addFrame('s:p', 'image/png', new Uint8Array(MAX_FRAME_BYTES + 1));
+    await recorder.finish('s:p');
+    expect(recorder.recording).toBe(0);
     expect(await db.blobs.count()).toBe(0);
   });
 

@@ -5,7 +5,8 @@
  *
  * Invariants:
  * - Memory is bounded: at most `MAX_JOBS` jobs are sampled at once (the oldest is dropped beyond that),
- *   each holding at most `2 * maxFrames + 1` compressed frames and about `MAX_HELD_BYTES`.
+ *   each holding at most `2 * maxFrames + 1` compressed frames of at most `MAX_FRAME_BYTES`, and about
+ *   `MAX_HELD_BYTES` in all.
  * - Encodes run one at a time, in the order jobs ended, so a burst of job ends on several servers never
  *   runs several encoders on a 2-core machine at once.
  * - A timelapse is stored only while its job record exists (retention may have removed it meanwhile), and
@@ -24,6 +25,8 @@ import type { TimelapseEncoder } from './worker-encoder';
 
 export const MAX_JOBS = 16;
 export const MAX_HELD_BYTES = 32 * 1024 * 1024;
+/** Larger "previews" are full-size images (SaveImageWebsocket), not frames of a run: never sampled. */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
 export type RecorderSettings = Pick<Settings, 'timelapse' | 'previewBudgetBytes'>;
 
@@ -51,7 +54,7 @@ export class TimelapseRecorder {
 
   /** One preview frame of a running job (the bytes are kept as given; the caller must not reuse them). */
   addFrame(jobKey: string, mime: string, bytes: Uint8Array): void {
-    if (!this.settings.timelapse.enabled) return;
+    if (!this.settings.timelapse.enabled || bytes.byteLength > MAX_FRAME_BYTES) return;
     let sampler = this.jobs.get(jobKey);
     if (!sampler) {
       sampler = new EvenSampler<FrameBytes>(
