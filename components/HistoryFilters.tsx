@@ -1,10 +1,14 @@
-/** Filters of the history list: status, server, and a date range (local days, inclusive). */
+/**
+ * Filters of the history list: free text (workflow, node names, errors, files), status, server, and a date
+ * range (local days, inclusive). The history holds finished jobs only, so the statuses are the terminal ones.
+ */
 import { i18n } from '#i18n';
-import type { JobStatus } from '@/lib/comfy/types';
+import { type JobStatus, TERMINAL_STATUSES } from '@/lib/comfy/types';
 import type { PublicServer } from '@/lib/ext/storage/repo';
-import { ALL_STATUSES, statusLabel } from './labels';
+import { statusLabel } from './labels';
 
 export interface HistoryFilterValue {
+  text: string;
   status: JobStatus | '';
   serverId: string;
   /** `YYYY-MM-DD` as an `<input type="date">` gives it, or ''. */
@@ -12,7 +16,7 @@ export interface HistoryFilterValue {
   toDay: string;
 }
 
-export const NO_FILTER: HistoryFilterValue = { status: '', serverId: '', fromDay: '', toDay: '' };
+export const NO_FILTER: HistoryFilterValue = { text: '', status: '', serverId: '', fromDay: '', toDay: '' };
 
 /** Local-time bounds of the chosen days, inclusive of the whole last day. */
 export function dayBounds(v: HistoryFilterValue): { from?: number; to?: number } {
@@ -59,6 +63,17 @@ export function HistoryFilters({
   return (
     <fieldset className="filters">
       <legend className="sr-only">{i18n.t('ui_history_filters')}</legend>
+      <label className="filter-text">
+        <span>{i18n.t('ui_filter_text')}</span>
+        <input
+          type="search"
+          data-testid="history-filter-text"
+          placeholder={i18n.t('ui_filter_text_placeholder')}
+          value={value.text}
+          maxLength={200}
+          onChange={(e) => onChange({ ...value, text: e.target.value })}
+        />
+      </label>
       <label>
         <span>{i18n.t('ui_filter_status')}</span>
         <select
@@ -67,7 +82,7 @@ export function HistoryFilters({
           onChange={(e) => onChange({ ...value, status: e.target.value as JobStatus | '' })}
         >
           <option value="">{i18n.t('ui_filter_all')}</option>
-          {ALL_STATUSES.map((s) => (
+          {TERMINAL_STATUSES.map((s) => (
             <option key={s} value={s}>
               {statusLabel(s)}
             </option>

@@ -84,10 +84,66 @@ describe('history list', () => {
   });
 
   it('says so when nothing matches', async () => {
-    renderWith(services, <HistorySection onOpen={() => {}} />);
+    // a search that matches nothing reads the whole range (no text index): a smaller history keeps
+    // fake-indexeddb's cursor fast enough for a unit test
+    const local = makeServices();
+    await local.db.jobs.bulkPut(
+      Array.from({ length: 300 }, (_, i) => makeJob('a', `q${i}`, 'success', BASE + i)),
+    );
+    renderWith(local, <HistorySection onOpen={() => {}} />);
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
-    fireEvent.change(screen.getByTestId('history-filter-status'), { target: { value: 'pending' } });
-    await waitFor(() => expect(screen.getByTestId('history-empty')).toBeTruthy());
+    fireEvent.change(screen.getByTestId('history-filter-text'), {
+      target: { value: 'no job is called this' },
+    });
+    await waitFor(() => expect(screen.getByTestId('history-empty')).toBeTruthy(), { timeout: 5_000 });
+  });
+
+  it('searches node names and errors as the user types, after a pause', async () => {
+    const local = makeServices();
+    await local.db.servers.put(makeServer('a', 'http://127.0.0.1:8188', { name: 'Studio' }));
+    await local.db.jobs.bulkPut([
+      makeJob('a', 'oom', 'error', BASE + 3, {
+        classTypes: { '8': 'VAEDecode' },
+        error: { nodeType: 'VAEDecode', message: 'CUDA out of memory', traceback: [] },
+      }),
+      makeJob('a', 'up', 'success', BASE + 2, { classTypes: { '4': 'UpscaleModelLoader' } }),
+      makeJob('a', 'live', 'running', BASE + 4, { classTypes: { '4': 'UpscaleModelLoader' } }),
+    ]);
+    renderWith(local, <HistorySection onOpen={() => {}} />);
+    await waitFor(() => expect(rows()).toHaveLength(2), { timeout: 5_000 });
+    for (const [text, expected] of [
+      ['memory', ['oom']],
+      ['upscale', ['up']],
+      ['vaedecode', ['oom']],
+      ['', ['oom', 'up']],
+    ] as const) {
+      fireEvent.change(screen.getByTestId('history-filter-text'), { target: { value: text } });
+      await waitFor(() => expect(rows().map((r) => r.getAttribute('data-prompt-id'))).toEqual(expected), {
+        timeout: 5_000,
+      });
+    }
+  });
+
+  it('shows a job by its workflow, output and server, with a relative date and the absolute one on hover', async () => {
+    const local = makeServices({ now: BASE + 3 * 60_000 + 1_000 });
+    await local.db.servers.put(makeServer('a', 'http://127.0.0.1:8188', { name: 'Studio' }));
+    await local.db.jobs.put(
+      makeJob('a', '5fc0e82f-1111', 'success', BASE, {
+        endedAt: BASE + 1_000,
+        workflowName: 'Portraits v2',
+        classTypes: { '9': 'SaveImage' },
+        outputs: { '9': { images: [{ filename: 'portrait_00001_.png', subfolder: '', type: 'output' }] } },
+      }),
+    );
+    renderWith(local, <HistorySection onOpen={() => {}} />);
+    await waitFor(() => expect(rows()).toHaveLength(1), { timeout: 5_000 });
+    const row = rows()[0]!;
+    expect(row.querySelector('[data-testid="history-title"]')!.textContent).toBe('Portraits v2');
+    expect(row.textContent).toContain('portrait_00001_.png · Studio · 3 min. ago');
+    expect(row.textContent).not.toContain('5fc0e82f');
+    const time = row.querySelector('time')!;
+    expect(time.getAttribute('title')).toMatch(/2026/);
+    expect(time.getAttribute('dateTime')).toBe(new Date(BASE + 1_000).toISOString());
   });
 
   it('opens a job from its row', async () => {

@@ -10,46 +10,64 @@ import { i18n } from '#i18n';
 import type { JobRecord } from '@/lib/ext/db';
 import type { HistoryFilter, PublicServer } from '@/lib/ext/storage/repo';
 import { elapsedMs, formatDuration } from '@/lib/ext/ui/format';
-import { useHistory } from '@/lib/ext/ui/hooks';
+import { useHistory, useNow } from '@/lib/ext/ui/hooks';
+import { errorLine, jobIdentity } from '@/lib/ext/ui/identity';
+import { entryProps } from './entry';
 import { jobTitle } from './JobCard';
+import { JobThumb } from './JobThumb';
 import { statusLabel } from './labels';
+import { RelativeTime } from './RelativeTime';
 
 export const FIRST_PAGE = 40;
 export const PAGE = 200;
-export const ROW_HEIGHT = 52;
+export const ROW_HEIGHT = 56;
 const NO_ROWS: JobRecord[] = [];
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' });
-
+/**
+ * One finished job as a person recognises it: its thumbnail, its workflow (or output file, or output node),
+ * the server, and when, relative with the absolute date on hover.
+ */
 export function HistoryRow({
   job,
   server,
+  now,
   onOpen,
 }: {
   job: JobRecord;
   server: PublicServer | undefined;
+  now: number;
   onOpen(jobKey: string): void;
 }) {
   const duration = elapsedMs(job, job.endedAt ?? job.updatedAt);
+  const { title, detail } = jobIdentity(job);
+  const failure = errorLine(job);
   return (
     <button
       type="button"
       className={`history-row status-${job.status}`}
-      data-testid="history-row"
-      data-prompt-id={job.promptId}
-      data-status={job.status}
+      {...entryProps(job, 'history-row')}
       onClick={() => onOpen(job.key)}
     >
-      <span className={`pill pill-${job.status}`}>{statusLabel(job.status)}</span>
+      <JobThumb job={job} />
       <span className="history-main">
-        <span className="history-title">{jobTitle(job)}</span>
+        <span className="history-title" data-testid="history-title">
+          {title ?? jobTitle(job)}
+        </span>
         <span className="history-sub">
+          {failure !== undefined ? (
+            <span className="history-error">{failure} · </span>
+          ) : (
+            detail !== undefined && `${detail} · `
+          )}
           {server?.name ?? job.serverId}
           {' · '}
-          {timeFormat.format(job.createdAt)}
+          <RelativeTime at={job.endedAt ?? job.createdAt} now={now} />
         </span>
       </span>
-      <span className="history-duration num">{duration !== undefined ? formatDuration(duration) : ''}</span>
+      <span className="history-end">
+        <span className={`pill pill-${job.status}`}>{statusLabel(job.status)}</span>
+        <span className="history-duration num">{duration !== undefined ? formatDuration(duration) : ''}</span>
+      </span>
     </button>
   );
 }
@@ -67,6 +85,8 @@ export function HistoryList({
   initialHeight?: number;
 }) {
   const [limit, setLimit] = useState(FIRST_PAGE);
+  // relative dates move slowly: a coarse clock keeps the list from re-rendering every second
+  const now = useNow(30_000);
   const filterKey = JSON.stringify(filter);
   // A new filter starts again from the first page.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset when the filter's value changes
@@ -122,7 +142,7 @@ export function HistoryList({
               style={{ height: item.size, transform: `translateY(${item.start}px)` }}
             >
               {job ? (
-                <HistoryRow job={job} server={servers.get(job.serverId)} onOpen={onOpen} />
+                <HistoryRow job={job} server={servers.get(job.serverId)} now={now} onOpen={onOpen} />
               ) : (
                 <span className="muted">{i18n.t('ui_loading')}</span>
               )}

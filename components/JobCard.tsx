@@ -13,8 +13,11 @@ import type { JobRecord } from '@/lib/ext/db';
 import { errorText } from '@/lib/ext/error-text';
 import type { CancelOutcome } from '@/lib/ext/protocol';
 import { elapsedMs, formatDuration, percent, remainingMs } from '@/lib/ext/ui/format';
+import { jobIdentity } from '@/lib/ext/ui/identity';
+import { entryProps } from './entry';
 import { statusLabel } from './labels';
 import { ProgressBar } from './ProgressBar';
+import { RelativeTime } from './RelativeTime';
 
 export interface JobCardProps {
   job: JobRecord;
@@ -33,6 +36,7 @@ export function currentNodeLabel(job: JobRecord): string | undefined {
   return job.currentClassType ?? job.classTypes[job.currentNode] ?? i18n.t('ui_node_id', [job.currentNode]);
 }
 
+/** The short-id name, for a job nothing else identifies yet. */
 export function jobTitle(job: JobRecord): string {
   return i18n.t('ui_job_title', [job.promptId.slice(0, 8)]);
 }
@@ -94,14 +98,12 @@ export function JobCard({
   const pct = job.status === 'success' ? 100 : percent(job.progress);
   const terminal = isTerminal(job.status);
   const image = terminal ? (thumbUrl ?? previewUrl) : previewUrl;
-  const title = jobTitle(job);
+  const identity = jobIdentity(job);
+  const title = identity.title ?? jobTitle(job);
   return (
     <article
       className={`job-card status-${job.status}${large ? ' job-card-large' : ''}`}
-      data-testid="job-card"
-      data-prompt-id={job.promptId}
-      data-status={job.status}
-      data-job-key={job.key}
+      {...entryProps(job, 'job-card')}
     >
       <div className="job-main">
         <header className="job-head">
@@ -117,6 +119,11 @@ export function JobCard({
           )}
           {serverName !== undefined && <span className="job-server">{serverName}</span>}
         </header>
+        {identity.detail !== undefined && (
+          <p className="job-detail-line" data-testid="job-identity-detail">
+            {identity.detail}
+          </p>
+        )}
         <ProgressBar
           value={pct}
           label={i18n.t('ui_progress_label', [title])}
@@ -134,6 +141,11 @@ export function JobCard({
               {terminal
                 ? i18n.t('ui_took', [formatDuration(elapsed)])
                 : i18n.t('ui_elapsed', [formatDuration(elapsed)])}
+            </span>
+          )}
+          {terminal && (
+            <span>
+              <RelativeTime at={job.endedAt ?? job.updatedAt} now={now} />
             </span>
           )}
           {remaining !== undefined && (

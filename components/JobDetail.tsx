@@ -1,6 +1,6 @@
 /**
- * A job in full: its card, the error with the traceback (as text in <pre>), the per-node timing table and
- * the outputs gallery. Node names, class types, messages, tracebacks and filenames are remote strings and
+ * A job in full: its card, its timelapse, the error with the traceback (as text in <pre>), the per-node
+ * timing chart (with each class's usual time) and table, and the outputs gallery. Node names, class types, messages, tracebacks and filenames are remote strings and
  * are only ever rendered as React text.
  */
 import { i18n } from '#i18n';
@@ -8,9 +8,11 @@ import type { JobError, NodeId } from '@/lib/comfy/types';
 import type { JobRecord, NodeRunRecord } from '@/lib/ext/db';
 import type { PublicServer } from '@/lib/ext/storage/repo';
 import { formatSeconds } from '@/lib/ext/ui/format';
-import { useJob, useNodeRuns, useNow, useServerMap } from '@/lib/ext/ui/hooks';
+import { useClassMedians, useJob, useNodeRuns, useNow, useServerMap } from '@/lib/ext/ui/hooks';
 import { isImageOutput, outputFiles, viewUrl } from '@/lib/ext/ui/outputs';
 import { LiveJobCard } from './LiveJobCard';
+import { NodeTimingChart } from './NodeTimingChart';
+import { TimelapseView } from './Timelapse';
 
 export interface TimingRow {
   nodeId: NodeId;
@@ -117,7 +119,7 @@ export function OutputsGallery({ job, server }: { job: JobRecord; server: Public
           return (
             <li key={key}>
               {url !== undefined && isImageOutput(o) ? (
-                <a href={url} target="_blank" rel="noreferrer">
+                <a href={url} target="_blank" rel="noreferrer" title={i18n.t('ui_open_full_image')}>
                   <img data-testid="job-output-image" src={url} alt={o.file.filename} loading="lazy" />
                 </a>
               ) : url !== undefined ? (
@@ -131,6 +133,27 @@ export function OutputsGallery({ job, server }: { job: JobRecord; server: Public
           );
         })}
       </ul>
+    </section>
+  );
+}
+
+function NodeTimings({ job, runs }: { job: JobRecord; runs: readonly NodeRunRecord[] }) {
+  const rows = timingRows(job, runs);
+  const classes = rows.flatMap((r) => (r.classType !== undefined ? [r.classType] : []));
+  const medians = useClassMedians(classes, job.key);
+  const chart = rows.some((r) => !r.cached && r.durationMs !== undefined);
+  return (
+    <section className="section">
+      <h3 className="section-title">{i18n.t('ui_node_timings')}</h3>
+      {chart && <NodeTimingChart rows={rows} medians={medians ?? new Map()} />}
+      {chart ? (
+        <details className="node-table-details">
+          <summary>{i18n.t('ui_node_timings_table')}</summary>
+          <NodeTimingTable rows={rows} />
+        </details>
+      ) : (
+        <NodeTimingTable rows={rows} />
+      )}
     </section>
   );
 }
@@ -149,11 +172,9 @@ export function JobDetail({
   return (
     <div className="job-detail" data-testid="job-detail" data-job-key={job.key}>
       <LiveJobCard job={job} now={now} server={server} large />
+      <TimelapseView job={job} />
       {job.error && <ErrorDetail error={job.error} />}
-      <section className="section">
-        <h3 className="section-title">{i18n.t('ui_node_timings')}</h3>
-        <NodeTimingTable rows={timingRows(job, runs)} />
-      </section>
+      <NodeTimings job={job} runs={runs} />
       <OutputsGallery job={job} server={server} />
     </div>
   );

@@ -200,6 +200,38 @@ describe('options: preferences and sync', () => {
     );
   });
 
+  it('turns timelapses off, and stores frame cap and size together, refusing values past the limits', async () => {
+    const services = setup();
+    renderWith(services, <OptionsApp />);
+    const on = (await screen.findByTestId('setting-timelapse')) as HTMLInputElement;
+    expect(on.checked).toBe(true);
+    expect((screen.getByTestId('setting-timelapse-frames') as HTMLInputElement).value).toBe('64');
+    expect((screen.getByTestId('setting-timelapse-side') as HTMLInputElement).value).toBe('256');
+    await act(async () => fireEvent.click(on));
+    await waitFor(async () => expect((await getSettings(services.db)).timelapse.enabled).toBe(false));
+    fireEvent.change(screen.getByTestId('setting-timelapse-frames'), { target: { value: '500' } });
+    fireEvent.change(screen.getByTestId('setting-timelapse-side'), { target: { value: '384' } });
+    // the input's own range check stops the form before anything is sent or written
+    expect((screen.getByTestId('setting-timelapse-frames') as HTMLInputElement).validity.rangeOverflow).toBe(
+      true,
+    );
+    await act(async () => fireEvent.click(screen.getByTestId('setting-timelapse-save')));
+    expect((await getSettings(services.db)).timelapse).toEqual({
+      enabled: false,
+      maxFrames: 64,
+      maxSide: 256,
+    });
+    fireEvent.change(screen.getByTestId('setting-timelapse-frames'), { target: { value: '32' } });
+    await act(async () => fireEvent.click(screen.getByTestId('setting-timelapse-save')));
+    await waitFor(async () =>
+      expect((await getSettings(services.db)).timelapse).toEqual({
+        enabled: false,
+        maxFrames: 32,
+        maxSide: 384,
+      }),
+    );
+  });
+
   it('keeps sync off by default and stores the target, asking host permission for a remote one', async () => {
     const services = setup();
     renderWith(services, <OptionsApp />);

@@ -1,4 +1,5 @@
 // @vitest-environment happy-dom
+import { Blob as NodeBlob } from 'node:buffer';
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeJob, makeServer } from '@/lib/ext/testing/records';
@@ -28,6 +29,11 @@ async function seeded() {
 
 const card = (promptId: string) =>
   document.querySelector(`[data-testid="job-card"][data-prompt-id="${promptId}"]`) as HTMLElement | null;
+/** Every element that stands for a job: its card, its history row or its gallery tile. */
+const entries = (promptId: string) =>
+  [...document.querySelectorAll(`[data-prompt-id="${promptId}"]`)].filter((e) =>
+    ['job-card', 'history-row', 'gallery-item'].includes(e.getAttribute('data-testid') ?? ''),
+  ) as HTMLElement[];
 
 describe('popup', () => {
   it('shows a badge per server, active and recent jobs', async () => {
@@ -66,10 +72,11 @@ describe('popup', () => {
     expect(within(card('run1')!).getByTestId('job-preview').getAttribute('src')).toMatch(/^blob:live\//);
     await services.post({ kind: 'connection', serverId: 'b', state: 'reconnecting', since: 9 });
     expect(screen.getAllByTestId('connection-status')[1]!.getAttribute('data-state')).toBe('reconnecting');
-    // the job finishes: it moves to recent and is never shown twice
+    // the job finishes: nothing runs now, so it joins the latest results, and is never shown twice
     await services.post({ kind: 'job', job: makeJob('a', 'run1', 'success', 100, { updatedAt: 900 }) });
-    expect(document.querySelectorAll('[data-testid="job-card"][data-prompt-id="run1"]')).toHaveLength(1);
-    expect(card('run1')!.getAttribute('data-status')).toBe('success');
+    expect(entries('run1')).toHaveLength(1);
+    expect(entries('run1')[0]!.getAttribute('data-testid')).toBe('gallery-item');
+    expect(entries('run1')[0]!.getAttribute('data-status')).toBe('success');
   });
 
   it('sends bg:cancelJob for the picked job and keeps the stored status until the store changes', async () => {
@@ -82,7 +89,7 @@ describe('popup', () => {
     await act(async () => {
       await services.db.jobs.update('a:run1', { status: 'interrupted', active: 0, updatedAt: 1000 });
     });
-    await waitFor(() => expect(card('run1')!.getAttribute('data-status')).toBe('interrupted'));
+    await waitFor(() => expect(entries('run1')[0]?.getAttribute('data-status')).toBe('interrupted'));
   });
 
   it('opens the side panel for its window, or at a job from its title', async () => {
@@ -95,6 +102,54 @@ describe('popup', () => {
     await waitFor(() => expect(card('old1')).not.toBeNull());
     fireEvent.click(within(card('old1')!).getByTestId('job-open'));
     expect(services.openedSidePanel.at(-1)).toEqual({ windowId: 7, jobKey: 'a:old1' });
+  });
+});
+
+describe('popup when nothing runs', () => {
+  it('shows the latest results as a gallery of thumbnails that open the side panel', async () => {
+    const services = makeServices({ windowId: 3 });
+    await services.db.servers.put(makeServer('a', 'http://127.0.0.1:8188'));
+    await services.db.jobs.bulkPut(
+      Array.from({ length: 9 }, (_, i) =>
+        makeJob('a', `done${i}`, i === 4 ? 'error' : 'success', 1_000 + i, {
+          classTypes: { '9': 'SaveImage' },
+          outputs: { '9': { images: [{ filename: `img_${i}.png`, subfolder: '', type: 'output' }] } },
+          ...(i === 8 ? { thumbKey: 'a:done8:thumb' } : {}),
+        }),
+      ),
+    );
+    await services.db.blobs.put({
+      key: 'a:done8:thumb',
+      jobKey: 'a:done8',
+      kind: 'thumb',
+      mime: 'image/webp',
+      data: new NodeBlob([new Uint8Array(8)], { type: 'image/webp' }) as Blob,
+      size: 8,
+      createdAt: 1,
+    });
+    renderWith(services, <PopupApp />);
+    const tiles = await screen.findAllByTestId('gallery-item');
+    expect(tiles.map((t) => t.getAttribute('data-prompt-id'))).toEqual([
+      'done8',
+      'done7',
+      'done6',
+      'done5',
+      'done4',
+      'done3',
+    ]);
+    expect(screen.queryByTestId('job-card')).toBeNull();
+    expect(tiles[0]!.textContent).toContain('img_8.png');
+    await waitFor(() =>
+      expect(within(tiles[0]!).getByTestId('job-thumb').getAttribute('src')).toMatch(/^blob:/),
+    );
+    expect(within(tiles[4]!).getByTestId('job-thumb-empty').className).toContain('status-error');
+    expect(tiles[4]!.textContent).toContain('Failed');
+    // relative time, the absolute date on hover
+    const time = within(tiles[1]!).getByTestId('relative-time');
+    expect(time.getAttribute('title')).toBeTruthy();
+    await act(async () => {}); // the window id lookup
+    fireEvent.click(tiles[2]!);
+    expect(services.openedSidePanel.at(-1)).toEqual({ windowId: 3, jobKey: 'a:done6' });
   });
 });
 
@@ -120,7 +175,10 @@ describe('side panel', () => {
     expect(row.textContent).toContain('KSampler');
     expect(within(row).getByRole('progressbar').getAttribute('aria-valuenow')).toBe('5');
     await screen.findAllByTestId('history-row');
-    await act(async () => fireEvent.click(within(card('old1')!).getByTestId('job-open')));
+    // a finished job is in the history only, not also among the active jobs
+    expect(entries('old1').map((e) => e.getAttribute('data-testid'))).toEqual(['history-row']);
+    expect(entries('run1').map((e) => e.getAttribute('data-testid'))).toEqual(['job-card']);
+    await act(async () => fireEvent.click(entries('old1')[0]!));
     expect(location.hash).toBe('#job=a%3Aold1');
     const detail = await screen.findByTestId('job-detail');
     expect(detail.getAttribute('data-job-key')).toBe('a:old1');

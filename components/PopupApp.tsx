@@ -1,6 +1,6 @@
 /**
- * The toolbar popup: connection per server, active jobs with live preview and cancel, recent jobs. A job's
- * title opens the side panel at that job.
+ * The toolbar popup: connection per server, active jobs with live preview and cancel, recent jobs; when
+ * nothing runs, a gallery of the latest results. A job's title or tile opens the side panel at that job.
  */
 import { useCallback } from 'react';
 import { useServices } from '@/lib/ext/ui/services';
@@ -9,6 +9,7 @@ import { JobBoard } from './JobBoard';
 import { OpenSidePanelButton, useWindowId } from './OpenSidePanelButton';
 
 export const POPUP_RECENT_LIMIT = 3;
+export const POPUP_GALLERY_LIMIT = 6;
 
 export function PopupApp() {
   const services = useServices();
@@ -23,7 +24,12 @@ export function PopupApp() {
         <OpenSidePanelButton windowId={windowId} />
       </AppHeader>
       <main>
-        <JobBoard recentLimit={POPUP_RECENT_LIMIT} onOpen={openJob} />
+        <JobBoard
+          recent="cards"
+          recentLimit={POPUP_RECENT_LIMIT}
+          galleryLimit={POPUP_GALLERY_LIMIT}
+          onOpen={openJob}
+        />
       </main>
     </div>
   );

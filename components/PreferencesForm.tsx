@@ -1,13 +1,19 @@
 /**
- * Notification preferences, previews and retention, stored through lib/ext/settings (zod-validated; an
- * invalid value is refused with zod's message and nothing is written). Toggles save at once; the two
- * retention numbers save together with their button.
+ * Notification preferences, previews, timelapses and retention, stored through lib/ext/settings (zod-validated; an
+ * invalid value is refused with zod's message and nothing is written). Toggles save at once; the
+ * retention numbers, and the timelapse numbers, save together with their button.
  */
 
 import { useEffect, useState } from 'react';
 import { i18n } from '#i18n';
 import { errorText } from '@/lib/ext/error-text';
-import { type Settings, type SettingsPatch, saveSettings } from '@/lib/ext/settings';
+import {
+  type Settings,
+  type SettingsPatch,
+  saveSettings,
+  TIMELAPSE_MAX_FRAMES,
+  TIMELAPSE_MAX_SIDE,
+} from '@/lib/ext/settings';
 import { useServices } from '@/lib/ext/ui/services';
 import { useSettings } from '@/lib/ext/ui/settings-hooks';
 import { Check, FormStatus } from './form';
@@ -50,12 +56,14 @@ function NumberSetting({
   label,
   testid,
   min,
+  max,
   value,
   onChange,
 }: {
   label: string;
   testid: string;
   min: number;
+  max?: number | undefined;
   value: string;
   onChange(value: string): void;
 }) {
@@ -65,6 +73,7 @@ function NumberSetting({
       <input
         type="number"
         min={min}
+        max={max}
         data-testid={testid}
         value={value}
         onChange={(e) => onChange(e.target.value)}
@@ -73,38 +82,50 @@ function NumberSetting({
   );
 }
 
-function RetentionForm({ settings }: { settings: Settings }) {
-  const [jobs, setJobs] = useState(String(settings.retention.maxJobs));
-  const [days, setDays] = useState(String(settings.retention.maxDays));
+interface NumberField {
+  label: string;
+  testid: string;
+  min: number;
+  max?: number;
+  value: number;
+}
+
+/** Numbers that are saved together by one button; zod refuses the whole patch or writes it all. */
+function NumbersForm({
+  fields,
+  saveTestid,
+  toPatch,
+}: {
+  fields: NumberField[];
+  saveTestid: string;
+  toPatch(values: number[]): SettingsPatch;
+}) {
+  const stored = fields.map((f) => String(f.value));
+  const [values, setValues] = useState(stored);
   const [saved, setSaved] = useState(false);
   const { save, error } = useSaveSettings();
-  useEffect(() => {
-    setJobs(String(settings.retention.maxJobs));
-    setDays(String(settings.retention.maxDays));
-  }, [settings.retention.maxJobs, settings.retention.maxDays]);
+  const storedKey = stored.join(',');
+  useEffect(() => setValues(storedKey.split(',')), [storedKey]);
   return (
     <form
       className="form-row"
       onSubmit={async (e) => {
         e.preventDefault();
-        setSaved(await save({ retention: { maxJobs: Number(jobs), maxDays: Number(days) } }));
+        setSaved(await save(toPatch(values.map(Number))));
       }}
     >
-      <NumberSetting
-        label={i18n.t('ui_retention_jobs')}
-        testid="setting-retention-jobs"
-        min={10}
-        value={jobs}
-        onChange={setJobs}
-      />
-      <NumberSetting
-        label={i18n.t('ui_retention_days')}
-        testid="setting-retention-days"
-        min={1}
-        value={days}
-        onChange={setDays}
-      />
-      <button type="submit" className="btn" data-testid="setting-retention-save">
+      {fields.map((f, i) => (
+        <NumberSetting
+          key={f.testid}
+          label={f.label}
+          testid={f.testid}
+          min={f.min}
+          max={f.max}
+          value={values[i] ?? ''}
+          onChange={(v) => setValues((cur) => cur.map((c, j) => (j === i ? v : c)))}
+        />
+      ))}
+      <button type="submit" className="btn" data-testid={saveTestid}>
         {i18n.t('ui_save')}
       </button>
       {error !== undefined && (
@@ -114,6 +135,54 @@ function RetentionForm({ settings }: { settings: Settings }) {
       )}
       {saved && error === undefined && <FormStatus kind="ok">{i18n.t('ui_saved')}</FormStatus>}
     </form>
+  );
+}
+
+function RetentionForm({ settings }: { settings: Settings }) {
+  return (
+    <NumbersForm
+      saveTestid="setting-retention-save"
+      fields={[
+        {
+          label: i18n.t('ui_retention_jobs'),
+          testid: 'setting-retention-jobs',
+          min: 10,
+          value: settings.retention.maxJobs,
+        },
+        {
+          label: i18n.t('ui_retention_days'),
+          testid: 'setting-retention-days',
+          min: 1,
+          value: settings.retention.maxDays,
+        },
+      ]}
+      toPatch={([maxJobs, maxDays]) => ({ retention: { maxJobs, maxDays } })}
+    />
+  );
+}
+
+function TimelapseForm({ settings }: { settings: Settings }) {
+  return (
+    <NumbersForm
+      saveTestid="setting-timelapse-save"
+      fields={[
+        {
+          label: i18n.t('ui_timelapse_frames_max'),
+          testid: 'setting-timelapse-frames',
+          min: 2,
+          max: TIMELAPSE_MAX_FRAMES,
+          value: settings.timelapse.maxFrames,
+        },
+        {
+          label: i18n.t('ui_timelapse_side_max'),
+          testid: 'setting-timelapse-side',
+          min: 64,
+          max: TIMELAPSE_MAX_SIDE,
+          value: settings.timelapse.maxSide,
+        },
+      ]}
+      toPatch={([maxFrames, maxSide]) => ({ timelapse: { maxFrames, maxSide } })}
+    />
   );
 }
 
@@ -150,6 +219,17 @@ export function PreferencesForm() {
         >
           {i18n.t('ui_previews_enabled')}
         </Check>
+      </Section>
+      <Section id="timelapse" title={i18n.t('ui_timelapse')} className="section panel">
+        <p className="muted">{i18n.t('ui_timelapse_help')}</p>
+        <Check
+          testid="setting-timelapse"
+          checked={settings.timelapse.enabled}
+          onChange={(on) => void save({ timelapse: { enabled: on } })}
+        >
+          {i18n.t('ui_timelapse_enabled')}
+        </Check>
+        <TimelapseForm settings={settings} />
       </Section>
       <Section id="retention" title={i18n.t('ui_retention')} className="section panel">
         <p className="muted">{i18n.t('ui_retention_help')}</p>

@@ -1,11 +1,12 @@
-/** The side panel: the popup's board, larger, with per-node progress, the history and a job's detail. */
+/**
+ * The side panel: active jobs, larger, with per-node progress; below them the history of finished jobs
+ * (each job in exactly one of the two); and a job's detail.
+ */
 import { AppHeader } from './AppHeader';
 import { HistorySection } from './HistorySection';
 import { JobBoard } from './JobBoard';
 import { JobDetailView } from './JobDetail';
 import { useHashRoute } from './useHashRoute';
-
-export const SIDEPANEL_RECENT_LIMIT = 5;
 
 export function SidePanelApp() {
   const { jobKey, open } = useHashRoute();
@@ -17,7 +18,7 @@ export function SidePanelApp() {
           <JobDetailView jobKey={jobKey} onBack={() => open(undefined)} />
         ) : (
           <>
-            <JobBoard recentLimit={SIDEPANEL_RECENT_LIMIT} large onOpen={open} />
+            <JobBoard recent="none" large onOpen={open} />
             <HistorySection onOpen={open} />
           </>
         )}

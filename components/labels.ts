@@ -3,7 +3,7 @@
  * that the generated i18n types check every one and a renamed status fails to compile.
  */
 import { i18n } from '#i18n';
-import { type ConnectionState, type JobStatus, TERMINAL_STATUSES } from '@/lib/comfy/types';
+import type { ConnectionState, JobStatus } from '@/lib/comfy/types';
 
 export function statusLabel(status: JobStatus): string {
   switch (status) {
@@ -40,6 +40,3 @@ export function connectionLabel(state: ConnectionState): string {
       return i18n.t('ui_conn_auth_required');
   }
 }
-
-/** Every status, the active ones first (the order of the history filter). */
-export const ALL_STATUSES: readonly JobStatus[] = ['pending', 'running', ...TERMINAL_STATUSES];

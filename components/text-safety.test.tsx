@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeJob } from '@/lib/ext/testing/records';
-import { installI18n } from '@/lib/ext/ui/testing';
+import { installI18n, makeServices, renderWith } from '@/lib/ext/ui/testing';
 import { ConnectionBadge } from './ConnectionBadge';
 import { HistoryRow } from './HistoryList';
 import { JobCard } from './JobCard';
@@ -56,15 +56,17 @@ describe('remote text is rendered as text', () => {
     expect(screen.getByTestId('job-traceback').textContent).toBe(`${XSS}\n${SCRIPT}`);
   });
 
-  it('renders class types in the timing table, server names and filenames as text', () => {
-    const { container } = render(
+  it('renders class types in the timing table, server names, workflow names and filenames as text', () => {
+    const { container } = renderWith(
+      makeServices(),
       <>
         <NodeTimingTable
           rows={[{ nodeId: XSS, classType: XSS, offsetMs: 0, durationMs: 1, cached: false }]}
         />
         <ConnectionBadge serverName={XSS} state="offline" detail={SCRIPT} />
         <HistoryRow
-          job={makeJob('s', XSS, 'success', 0)}
+          job={makeJob('s', XSS, 'success', 0, { workflowName: SCRIPT, classTypes: { '1': XSS } })}
+          now={0}
           server={{
             id: 's',
             name: XSS,
@@ -88,6 +90,7 @@ describe('remote text is rendered as text', () => {
     expect(container.querySelector('img')).toBeNull();
     expect(container.querySelector('script')).toBeNull();
     expect(container.textContent).toContain(XSS);
+    expect(screen.getByTestId('history-title').textContent).toBe(SCRIPT);
     expect(screen.getByTestId('job-output-file').textContent).toBe(XSS);
   });
 

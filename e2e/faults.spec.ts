@@ -4,6 +4,7 @@
  * from reconnecting and reconciling over HTTP.
  */
 import { expect, type Simulator, test } from './fixtures';
+import { jobEntry } from './pages/jobs-view';
 import type { ExtensionBrowser } from './support/browser';
 import { notificationIds } from './support/sw';
 
@@ -73,9 +74,9 @@ async function connectThenKillEngine(extension: ExtensionBrowser): Promise<void>
 
 async function expectShownAs(extension: ExtensionBrowser, promptId: string, status: string): Promise<void> {
   const page = await extension.openPage('sidepanel.html');
-  await expect(
-    page.locator(`[data-testid="job-card"][data-prompt-id="${promptId}"]`).first(),
-  ).toHaveAttribute('data-status', status, { timeout: 10_000 });
+  await expect(page.locator(jobEntry(promptId)).first()).toHaveAttribute('data-status', status, {
+    timeout: 10_000,
+  });
 }
 
 test('the service worker is stopped while no page is open: a job that ran meanwhile is there when one opens', async ({

@@ -10,6 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Page } from '@playwright/test';
+import { jobEntry } from '../e2e/pages/jobs-view';
 import { type ExtensionBrowser, launchExtension } from '../e2e/support/browser';
 import { BUILD_DIR, ROOT, snapshotBuild } from '../e2e/support/build';
 import { ComfyDriver } from '../e2e/support/comfy';
@@ -48,8 +49,12 @@ async function queueDemoJob(real: boolean): Promise<string> {
   return ((await res.json()) as { prompt_id: string }).prompt_id;
 }
 
+/** The job's card while active, its history row or gallery tile once finished (e2e/pages/jobs-view.ts). */
 const card = (id: string, status?: string) =>
-  `[data-testid="job-card"][data-prompt-id="${id}"]${status ? `[data-status="${status}"]` : ''}`;
+  jobEntry(id)
+    .split(', ')
+    .map((s) => `${s}${status ? `[data-status="${status}"]` : ''}`)
+    .join(', ');
 
 async function shoot(page: Page, name: string): Promise<string> {
   const path = join(OUT, `${name}.png`);
@@ -115,6 +120,18 @@ async function main(): Promise<void> {
     await sidepanel.waitForSelector('[data-testid="connection-status"][data-state="connected"]', {
       timeout: 20_000,
     });
+    if (!version) {
+      // A little history first, so the views show what they do with one: results, a failure, and node
+      // timings that the demo job's chart compares against.
+      const driver = new ComfyDriver(SERVER);
+      const earlier = [
+        await driver.post('ok', { steps: 8, delayMs: 80 }),
+        await driver.post('fail', {}),
+        await driver.post('ok', { steps: 8, delayMs: 120 }),
+      ];
+      for (const e of earlier) await sidepanel.waitForSelector(card(e), { timeout: 30_000 });
+      await sidepanel.waitForSelector(card(earlier[2]!, 'success'), { timeout: 30_000 });
+    }
     const id = await queueDemoJob(Boolean(version));
     console.log(`Queued demo job ${id}.`);
     printHowTo(browser.extensionId);
@@ -143,6 +160,20 @@ async function main(): Promise<void> {
     await popup.waitForSelector(card(id, 'success'), { timeout: 10_000 });
     await sidepanel.waitForTimeout(1_000); // let the output thumbnail load
     shots.push(await shoot(popup, 'popup-after'), await shoot(sidepanel, 'sidepanel-after'));
+    // The job's detail: its timelapse (encoded a moment after the end), the per-node chart, the outputs.
+    const jobKey = await sidepanel.locator(card(id)).first().getAttribute('data-job-key');
+    if (jobKey) {
+      await sidepanel.evaluate(
+        (hash) => {
+          location.hash = hash;
+        },
+        `#job=${encodeURIComponent(jobKey)}`,
+      );
+      await sidepanel.waitForSelector('[data-testid="job-detail"]', { timeout: 10_000 });
+      await sidepanel.waitForSelector('[data-testid="job-timelapse"]', { timeout: 20_000 }).catch(() => {});
+      await sidepanel.waitForTimeout(500);
+      shots.push(await shoot(sidepanel, 'sidepanel-job-detail'));
+    }
     console.log('Screenshots:');
     for (const s of shots) console.log(`  ${relative(process.cwd(), s)}`);
   } finally {

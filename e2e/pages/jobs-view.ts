@@ -31,16 +31,32 @@ declare global {
   }
 }
 
+/**
+ * Whatever shows a job in a view: its card while active, its row in the side panel's history, or its tile
+ * in the popup's gallery of latest results. Each carries `data-prompt-id` and `data-status`, and a view shows
+ * each job at most once.
+ */
+export const JOB_ENTRY = ['job-card', 'history-row', 'gallery-item']
+  .map((t) => `[data-testid="${t}"][data-prompt-id]`)
+  .join(', ');
+
+export function jobEntry(promptId: string): string {
+  return ['job-card', 'history-row', 'gallery-item']
+    .map((t) => `[data-testid="${t}"][data-prompt-id="${promptId}"]`)
+    .join(', ');
+}
+
 export class JobsView {
   constructor(readonly page: Page) {}
 
+  /** Every job the view shows, whatever shows it (card, history row, gallery tile). */
   cards(): Locator {
-    return this.page.locator('[data-testid="job-card"]');
+    return this.page.locator(JOB_ENTRY);
   }
 
-  /** The first card of a job; the side panel can show a job both as active and in history. */
+  /** What shows the job now: its card while active, then its history row or gallery tile. */
   card(promptId: string): Locator {
-    return this.page.locator(`[data-testid="job-card"][data-prompt-id="${promptId}"]`).first();
+    return this.page.locator(jobEntry(promptId)).first();
   }
 
   progressbar(promptId: string): Locator {
@@ -73,38 +89,41 @@ export class JobsView {
    * between two Playwright polls can be missed.
    */
   async startRecording(watchText: string[] = []): Promise<void> {
-    await this.page.evaluate((watchText) => {
-      const recorders: Record<string, LiveRecord> = {};
-      window.__cpRecorders = recorders;
-      const sample = () => {
-        for (const card of document.querySelectorAll('[data-testid="job-card"][data-prompt-id]')) {
-          const id = card.getAttribute('data-prompt-id') ?? '';
-          recorders[id] ??= {
-            progress: [],
-            previews: [],
-            statuses: [],
-            seenText: Object.fromEntries(watchText.map((t) => [t, false])),
-          };
-          const rec = recorders[id];
-          const status = card.getAttribute('data-status');
-          if (status && rec.statuses.at(-1) !== status) rec.statuses.push(status);
-          const bar = card.querySelector('[role="progressbar"]');
-          const now = bar ? Number(bar.getAttribute('aria-valuenow')) : Number.NaN;
-          if (!Number.isNaN(now) && rec.progress.at(-1) !== now) rec.progress.push(now);
-          const src = card.querySelector('img[data-testid="job-preview"]')?.getAttribute('src');
-          if (src && rec.previews.at(-1) !== src) rec.previews.push(src);
-          const text = card.textContent ?? '';
-          for (const t of watchText) if (text.includes(t)) rec.seenText[t] = true;
-        }
-      };
-      sample();
-      new MutationObserver(sample).observe(document.body, {
-        subtree: true,
-        childList: true,
-        attributes: true,
-        characterData: true,
-      });
-    }, watchText);
+    await this.page.evaluate(
+      ({ watchText, selector }) => {
+        const recorders: Record<string, LiveRecord> = {};
+        window.__cpRecorders = recorders;
+        const sample = () => {
+          for (const card of document.querySelectorAll(selector)) {
+            const id = card.getAttribute('data-prompt-id') ?? '';
+            recorders[id] ??= {
+              progress: [],
+              previews: [],
+              statuses: [],
+              seenText: Object.fromEntries(watchText.map((t) => [t, false])),
+            };
+            const rec = recorders[id];
+            const status = card.getAttribute('data-status');
+            if (status && rec.statuses.at(-1) !== status) rec.statuses.push(status);
+            const bar = card.querySelector('[role="progressbar"]');
+            const now = bar ? Number(bar.getAttribute('aria-valuenow')) : Number.NaN;
+            if (!Number.isNaN(now) && rec.progress.at(-1) !== now) rec.progress.push(now);
+            const src = card.querySelector('img[data-testid="job-preview"]')?.getAttribute('src');
+            if (src && rec.previews.at(-1) !== src) rec.previews.push(src);
+            const text = card.textContent ?? '';
+            for (const t of watchText) if (text.includes(t)) rec.seenText[t] = true;
+          }
+        };
+        sample();
+        new MutationObserver(sample).observe(document.body, {
+          subtree: true,
+          childList: true,
+          attributes: true,
+          characterData: true,
+        });
+      },
+      { watchText, selector: JOB_ENTRY },
+    );
   }
 
   /** What the page showed for a job since `startRecording`; throws if the job's card never appeared. */

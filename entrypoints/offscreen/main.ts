@@ -1,22 +1,38 @@
 // The offscreen document: hosts the engine that owns the ComfyUI sockets (see lib/ext/engine/host.ts).
 import { browser } from 'wxt/browser';
-import type { WebSocketCtor } from '@/lib/comfy/types';
+import { systemClock, type WebSocketCtor } from '@/lib/comfy/types';
 import { openDb } from '@/lib/ext/db';
 import { startEngineHost } from '@/lib/ext/engine/host';
 import { loadRuntimeTranslator } from '@/lib/ext/i18n-runtime';
+import { makeThumbnail } from '@/lib/ext/media/thumbnail';
 import { LIVE_CHANNEL } from '@/lib/ext/protocol';
+import { startTimelapseRecorder } from '@/lib/ext/timelapse/recorder';
+import { WorkerEncoder, type WorkerLike } from '@/lib/ext/timelapse/worker-encoder';
 
 async function main() {
   const t = await loadRuntimeTranslator((p) => browser.runtime.getURL(p as '/'), navigator.languages);
+  const db = openDb();
+  const log = (msg: string, e?: unknown) => console.warn(`[comfypulse engine] ${msg}`, e);
+  // Timelapses are encoded in a Worker, so the sockets on this document's thread never wait for them.
+  const encoder = new WorkerEncoder(
+    () =>
+      new Worker(new URL('../../lib/ext/timelapse/encode.worker.ts', import.meta.url), {
+        type: 'module',
+      }) as unknown as WorkerLike,
+    systemClock,
+  );
+  const { recorder } = startTimelapseRecorder({ db, clock: systemClock, encoder, log });
   startEngineHost({
-    db: openDb(),
+    db,
     runtime: browser.runtime,
     channel: new BroadcastChannel(LIVE_CHANNEL),
     WebSocket: WebSocket as unknown as WebSocketCtor,
     fetch: (input, init) => fetch(input, init),
     t,
     extensionOrigin: new URL(browser.runtime.getURL('/')).origin,
-    log: (msg, e) => console.warn(`[comfypulse engine] ${msg}`, e),
+    timelapse: recorder,
+    thumbnail: (data) => makeThumbnail(data),
+    log,
   });
 }
 

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
-import { DB_VERSION, openDb, SCHEMA_V1 } from './db';
+import { DB_VERSION, openDb, SCHEMA_V1, SCHEMA_V2 } from './db';
 
 let n = 0;
 const freshName = () => `migration-test-${n++}-${Math.random()}`;
@@ -56,7 +56,7 @@ describe('database migration v1 → v2', () => {
     db.close();
   });
 
-  it('creates an empty current database directly at v2', async () => {
+  it('creates an empty current database directly at the current version', async () => {
     const db = openDb(freshName());
     await db.open();
     expect(db.verno).toBe(DB_VERSION);
@@ -68,6 +68,49 @@ describe('database migration v1 → v2', () => {
       'servers',
       'settings',
     ]);
+    db.close();
+  });
+});
+
+describe('database migration v2 → v3', () => {
+  it('keeps every blob and answers the new [kind+createdAt] index over rows written by v2', async () => {
+    const name = freshName();
+    const v2 = new Dexie(name);
+    v2.version(2).stores(SCHEMA_V2);
+    const blob = (key: string, kind: string, createdAt: number) => ({
+      key,
+      jobKey: key.split(':').slice(0, 2).join(':'),
+      kind,
+      mime: 'image/webp',
+      data: new Blob([new Uint8Array(10)]),
+      size: 10,
+      createdAt,
+    });
+    await v2
+      .table('jobs')
+      .put({ key: 's1:a', serverId: 's1', promptId: 'a', status: 'success', createdAt: 1 });
+    await v2
+      .table('blobs')
+      .bulkPut([
+        blob('s1:a:thumb', 'thumb', 300),
+        blob('s1:a:preview', 'preview', 100),
+        blob('s1:b:thumb', 'thumb', 200),
+      ]);
+    v2.close();
+
+    const db = openDb(name);
+    await db.open();
+    expect(db.verno).toBe(3);
+    expect(await db.blobs.count()).toBe(3);
+    expect(await db.jobs.get('s1:a')).toMatchObject({ status: 'success' });
+    const thumbsOldestFirst = await db.blobs
+      .where('[kind+createdAt]')
+      .between(['thumb', 0], ['thumb', Number.MAX_SAFE_INTEGER])
+      .primaryKeys();
+    expect(thumbsOldestFirst).toEqual(['s1:b:thumb', 's1:a:thumb']);
+    expect(
+      await db.blobs.where('[kind+createdAt]').between(['timelapse', 0], ['timelapse', 9e15]).count(),
+    ).toBe(0);
     db.close();
   });
 });

@@ -49,6 +49,8 @@ export interface JobRecord extends Omit<JobState, 'awaitingReconciliation'> {
   thumbKey?: string;
   /** Set once the desktop notification for the terminal status was shown (dedupes across SW restarts). */
   notifiedAt?: number;
+  /** The workflow's name as the ComfyUI tab knows it, when the tab bridge relayed it (remote text). */
+  workflowName?: string;
 }
 
 /** One node run: the local twin of the server's `model_usage_log`. */
@@ -64,15 +66,26 @@ export interface NodeRunRecord {
   cached: boolean;
 }
 
+export type BlobKind = 'preview' | 'thumb' | 'timelapse';
+
 export interface BlobRecord {
-  /** `${jobKey}:preview` for the latest live preview, `${jobKey}:thumb` for the output thumbnail. */
+  /**
+   * `${jobKey}:preview` for the latest live preview, `${jobKey}:thumb` for the output thumbnail,
+   * `${jobKey}:timelapse` for the animation of the job's preview frames.
+   */
   key: string;
   jobKey: string;
-  kind: 'preview' | 'thumb';
+  kind: BlobKind;
   mime: string;
   data: Blob;
   size: number;
   createdAt: number;
+  /** Timelapses: frame count and size of the animation; the encode's work and its wall time with rests (ms). */
+  frames?: number;
+  width?: number;
+  height?: number;
+  encodeMs?: number;
+  encodeElapsedMs?: number;
 }
 
 export interface ConnectionRecord {
@@ -115,7 +128,7 @@ export const SCHEMA_V1 = {
 } as const;
 
 /**
- * Version 2, the current schema. Every index serves a query in `storage/repo.ts`:
+ * Version 2. Every index serves a query in `storage/repo.ts`:
  * - jobs: active jobs (`active`, `[serverId+active]`), history by time (`createdAt`, `updatedAt`),
  *   by status (`[status+createdAt]`), by server (`[serverId+createdAt]`, `[serverId+status+createdAt]`),
  *   notifications after a worker restart (`endedAt`);
@@ -133,7 +146,20 @@ export const SCHEMA_V2 = {
   settings: 'key',
 } as const;
 
-export const DB_VERSION = 2;
+/**
+ * Version 3, the current schema. No row changes; the upgrade only builds two indexes:
+ * - blobs `[kind+createdAt]`: the byte budget evicts the oldest timelapses before any thumbnail or preview
+ *   without reading every blob;
+ * - nodeRuns `[classType+startedAt]`: a job's detail compares each node with the median of that class's
+ *   latest runs without reading every run of the class.
+ */
+export const SCHEMA_V3 = {
+  ...SCHEMA_V2,
+  nodeRuns: 'key, jobKey, serverId, classType, startedAt, [classType+startedAt]',
+  blobs: 'key, jobKey, createdAt, kind, [kind+createdAt]',
+} as const;
+
+export const DB_VERSION = 3;
 
 /** The shape of a v1 job row, for the upgrade only. */
 interface JobRecordV1 {
@@ -213,5 +239,6 @@ export function openDb(name: string = DB_NAME, opts: OpenDbOptions = {}): ComfyP
   db.version(2)
     .stores(SCHEMA_V2)
     .upgrade((tx) => upgradeV1toV2(tx));
+  db.version(3).stores(SCHEMA_V3);
   return db;
 }

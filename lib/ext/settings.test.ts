@@ -9,6 +9,7 @@ describe('settings', () => {
     expect(s).toEqual({
       notifications: { onSuccess: true, onFailure: true, onInterrupted: true, onQueueEmpty: false },
       previews: { enabled: true },
+      timelapse: { enabled: true, maxFrames: 64, maxSide: 256 },
       retention: { maxJobs: 1000, maxDays: 30 },
       previewBudgetBytes: 50 * 1024 * 1024,
       sync: { enabled: false, url: '', apiKey: '' },
@@ -33,6 +34,10 @@ describe('settings', () => {
     [{ retention: { maxJobs: -1 } }],
     [{ sync: { url: 'javascript:alert(1)' } }],
     [{ previewBudgetBytes: 'lots' as unknown as number }],
+    [{ timelapse: { maxFrames: 1 } }],
+    [{ timelapse: { maxFrames: 257 } }],
+    [{ timelapse: { maxSide: 32 } }],
+    [{ timelapse: { maxSide: 64.5 } }],
   ])('rejects the invalid patch %o and writes nothing', async (patch) => {
     const db = freshDb();
     await expect(saveSettings(db, patch)).rejects.toThrow();

@@ -6,6 +6,10 @@
 import { z } from 'zod';
 import type { ComfyPulseDB } from './db';
 
+/** Limits of the timelapse options (the options form shows them as the inputs' bounds). */
+export const TIMELAPSE_MAX_FRAMES = 256;
+export const TIMELAPSE_MAX_SIDE = 1024;
+
 export const SettingsSchema = z.object({
   notifications: z
     .object({
@@ -16,13 +20,21 @@ export const SettingsSchema = z.object({
     })
     .prefault({}),
   previews: z.object({ enabled: z.boolean().default(true) }).prefault({}),
+  /** A job's preview frames, sampled evenly to `maxFrames` at most `maxSide` px, become an animation at its end. */
+  timelapse: z
+    .object({
+      enabled: z.boolean().default(true),
+      maxFrames: z.number().int().min(2).max(TIMELAPSE_MAX_FRAMES).default(64),
+      maxSide: z.number().int().min(64).max(TIMELAPSE_MAX_SIDE).default(256),
+    })
+    .prefault({}),
   retention: z
     .object({
       maxJobs: z.number().int().min(10).max(1_000_000).default(1000),
       maxDays: z.number().int().min(1).max(3650).default(30),
     })
     .prefault({}),
-  /** Upper bound on the bytes of stored previews and thumbnails; oldest go first. */
+  /** Upper bound on the bytes of stored previews, thumbnails and timelapses; oldest timelapses go first. */
   previewBudgetBytes: z
     .number()
     .int()

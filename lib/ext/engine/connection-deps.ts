@@ -24,6 +24,8 @@ export interface ConnectionDeps {
   onPreviewFrame?(frame: { jobKey: string; mime: string; bytes: Uint8Array }): void;
   /** A job's terminal transition (once per outcome), with its final state, before anything is stored. */
   onJobEnded?(jobKey: string, job: JobState): void;
+  /** Scales the fetched output down to a real thumbnail (`lib/ext/media/thumbnail.ts`); kept as is without. */
+  thumbnail?(data: Blob): Promise<Blob>;
   /** The plain-language detail for a non-connected state (localised by the engine). */
   describe(state: ConnectionState, error: ComfyError | null): string | undefined;
   previewsEnabled(): boolean;

@@ -27,7 +27,17 @@ export type EngineNotice =
 export interface EngineDeps
   extends Pick<
     ConnectionDeps,
-    'db' | 'WebSocket' | 'fetch' | 'clock' | 'random' | 'broadcast' | 'log' | 'timing'
+    | 'db'
+    | 'WebSocket'
+    | 'fetch'
+    | 'clock'
+    | 'random'
+    | 'broadcast'
+    | 'log'
+    | 'timing'
+    | 'onPreviewFrame'
+    | 'onJobEnded'
+    | 'thumbnail'
   > {
   t: Translate;
   /** `chrome-extension://<id>`: the origin the doctor names in `--enable-cors-header`. */
@@ -141,6 +151,9 @@ export class Engine {
       retention: () => this.settings.retention,
       ...(deps.log ? { log: deps.log } : {}),
       ...(deps.timing ? { timing: deps.timing } : {}),
+      ...(deps.onPreviewFrame ? { onPreviewFrame: deps.onPreviewFrame } : {}),
+      ...(deps.onJobEnded ? { onJobEnded: deps.onJobEnded } : {}),
+      ...(deps.thumbnail ? { thumbnail: deps.thumbnail } : {}),
     });
   }
 

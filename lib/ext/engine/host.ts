@@ -4,7 +4,7 @@
  * whenever servers or settings change in the database (whoever wrote them).
  */
 import { liveQuery } from 'dexie';
-import type { Clock, FetchLike, WebSocketCtor } from '../../comfy/types';
+import type { Clock, FetchLike, JobState, WebSocketCtor } from '../../comfy/types';
 import { systemClock } from '../../comfy/types';
 import { createSync, type Sync } from '../../sync';
 import type { ComfyPulseDB } from '../db';
@@ -38,6 +38,13 @@ export interface EngineHostDeps {
    * hosting document's global (the offscreen document, Firefox's background page).
    */
   onlineEvents?: OnlineEvents;
+  /** Records each job's preview frames and encodes its timelapse at the end (`lib/ext/timelapse`). */
+  timelapse?: {
+    addFrame(jobKey: string, mime: string, bytes: Uint8Array): void;
+    finish(jobKey: string, job: JobState): unknown;
+  };
+  /** Scales an output down to the stored thumbnail (`lib/ext/media/thumbnail.ts`). */
+  thumbnail?(data: Blob): Promise<Blob>;
 }
 
 export interface OnlineEvents {
@@ -110,6 +117,13 @@ export function startEngineHost(deps: EngineHostDeps): EngineHost {
         void sync.enqueueJobChange(server, job).catch((e) => log('sync enqueue failed', e));
     },
     ...(deps.hasPermissions ? { hasPermissions: deps.hasPermissions } : {}),
+    ...(deps.timelapse
+      ? {
+          onPreviewFrame: (f) => deps.timelapse?.addFrame(f.jobKey, f.mime, f.bytes),
+          onJobEnded: (k, job) => void deps.timelapse?.finish(k, job),
+        }
+      : {}),
+    ...(deps.thumbnail ? { thumbnail: deps.thumbnail } : {}),
     log,
   });
 

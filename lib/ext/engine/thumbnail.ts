@@ -15,6 +15,8 @@ export interface ThumbnailDeps {
   clock: Clock;
   server: Pick<ServerRecord, 'token' | 'tokenMode'>;
   maxBytes: number;
+  /** Scales the output down to a real thumbnail (`lib/ext/media/thumbnail.ts`); stored as fetched without. */
+  thumbnail?(data: Blob): Promise<Blob>;
 }
 
 /** Stores the thumbnail and points the job at it; resolves the updated record, or undefined when there is none. */
@@ -33,14 +35,16 @@ export async function storeThumbnail(
   if (!res.ok) return undefined;
   const type = res.headers.get('content-type') ?? 'image/webp';
   if (!type.startsWith('image/')) return undefined;
-  const data = await res.blob();
-  if (data.size === 0 || data.size > deps.maxBytes) return undefined;
+  const full = await res.blob();
+  if (full.size === 0 || full.size > deps.maxBytes) return undefined;
+  // ComfyUI re-encodes but never resizes: what /view sent is the full image
+  const data = deps.thumbnail ? await deps.thumbnail(full) : full;
   const key = thumbBlobKey(jobKey);
   const rec: BlobRecord = {
     key,
     jobKey,
     kind: 'thumb',
-    mime: type,
+    mime: data.type || type,
     data,
     size: data.size,
     createdAt: deps.clock.now(),

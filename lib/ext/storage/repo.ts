@@ -1,8 +1,9 @@
 /**
  * The read side of the extension database: every query the popup, side panel and options page run.
  * Each function is a plain async read, so the UI can wrap it in `liveQuery`/`useLiveQuery` and re-run it
- * whenever the tables it touched change. Every query goes through an index declared in `SCHEMA_V2`.
+ * whenever the tables it touched change. Every query goes through an index declared in `SCHEMA_V3`.
  */
+import Dexie from 'dexie';
 import type { JobStatus } from '../../comfy/types';
 import type {
   BlobRecord,
@@ -23,6 +24,10 @@ export function previewBlobKey(jobKey: string): string {
 
 export function thumbBlobKey(jobKey: string): string {
   return `${jobKey}:thumb`;
+}
+
+export function timelapseBlobKey(jobKey: string): string {
+  return `${jobKey}:timelapse`;
 }
 
 /** A server as the UI may see it: the token itself never leaves the background contexts. */
@@ -88,6 +93,31 @@ export interface HistoryFilter {
   offset?: number;
   /** Keyset cursor: only jobs created strictly before this time (the last row's `createdAt`). */
   before?: number;
+  /**
+   * Free text, case-insensitive: matches the workflow name, the prompt id, any node's class type, the error
+   * and the output file names. Scans the index range it narrows (no text index), stopping at the page end.
+   */
+  text?: string;
+}
+
+/** Whether a job matches a history text search (`needle` already lower-cased and trimmed). */
+export function matchesText(job: JobRecord, needle: string): boolean {
+  if (!needle) return true;
+  const has = (s: unknown) => typeof s === 'string' && s.toLowerCase().includes(needle);
+  if (has(job.promptId) || has(job.workflowName)) return true;
+  for (const cls of Object.values(job.classTypes)) if (has(cls)) return true;
+  const e = job.error;
+  if (e && (has(e.message) || has(e.nodeType) || has(e.exceptionType))) return true;
+  if (has(job.interruptedAt?.nodeType)) return true;
+  for (const out of Object.values(job.outputs)) {
+    if (!out || typeof out !== 'object') continue;
+    for (const list of Object.values(out)) {
+      if (!Array.isArray(list)) continue;
+      for (const f of list)
+        if (f && typeof f === 'object' && has((f as { filename?: unknown }).filename)) return true;
+    }
+  }
+  return false;
 }
 
 function statusesOf(filter: HistoryFilter): readonly (JobStatus | undefined)[] {
@@ -118,7 +148,8 @@ function collectionFor(db: ComfyPulseDB, filter: HistoryFilter, status: JobStatu
   } else {
     coll = db.jobs.where('createdAt').between(from, to, true, true);
   }
-  return coll.reverse();
+  const needle = filter.text?.trim().toLowerCase();
+  return needle ? coll.reverse().filter((j) => matchesText(j, needle)) : coll.reverse();
 }
 
 /** A page of history, newest first, filtered by status, server and time. */
@@ -173,6 +204,39 @@ export async function latestPreview(db: ComfyPulseDB, jobKey: string): Promise<B
 
 export async function thumbnail(db: ComfyPulseDB, jobKey: string): Promise<BlobRecord | undefined> {
   return db.blobs.get(thumbBlobKey(jobKey));
+}
+
+export async function timelapse(db: ComfyPulseDB, jobKey: string): Promise<BlobRecord | undefined> {
+  return db.blobs.get(timelapseBlobKey(jobKey));
+}
+
+/**
+ * Per class type, the median duration (ms) of its latest `perClass` runs that executed (not cached),
+ * leaving out one job's own runs (the job being compared against its history).
+ */
+export async function classMedians(
+  db: ComfyPulseDB,
+  classTypes: readonly string[],
+  excludeJobKey?: string,
+  perClass = 200,
+): Promise<Map<string, { medianMs: number; runs: number }>> {
+  const out = new Map<string, { medianMs: number; runs: number }>();
+  await Promise.all(
+    [...new Set(classTypes)].map(async (cls) => {
+      const runs = await db.nodeRuns
+        .where('[classType+startedAt]')
+        .between([cls, Dexie.minKey], [cls, Dexie.maxKey])
+        .reverse()
+        .filter((r) => !r.cached && r.durationMs !== undefined && r.jobKey !== excludeJobKey)
+        .limit(perClass)
+        .toArray();
+      if (runs.length === 0) return;
+      const d = runs.map((r) => r.durationMs!).sort((a, b) => a - b);
+      const mid = d.length >> 1;
+      out.set(cls, { medianMs: d.length % 2 ? d[mid]! : (d[mid - 1]! + d[mid]!) / 2, runs: d.length });
+    }),
+  );
+  return out;
 }
 
 export interface ClassTiming {

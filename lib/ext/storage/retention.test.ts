@@ -1,14 +1,14 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { BlobRecord } from '../db';
+import type { BlobKind, BlobRecord } from '../db';
 import { DEFAULT_SETTINGS } from '../settings';
 import { freshDb, makeJob } from '../testing/records';
-import { applyRetention } from './retention';
+import { applyRetention, enforceByteBudget } from './retention';
 
 const DAY = 86_400_000;
 const NOW = 100 * DAY;
 
-function blob(jobKey: string, kind: 'preview' | 'thumb', size: number, createdAt: number): BlobRecord {
+function blob(jobKey: string, kind: BlobKind, size: number, createdAt: number): BlobRecord {
   return {
     key: `${jobKey}:${kind}`,
     jobKey,
@@ -74,5 +74,52 @@ describe('retention', () => {
     expect((await db.blobs.toArray()).map((b) => b.key).sort()).toEqual(['s:a:preview', 's:b:thumb']);
     expect((await db.jobs.get('s:a'))?.thumbKey).toBeUndefined();
     expect((await db.jobs.get('s:b'))?.thumbKey).toBe('s:b:thumb');
+  });
+
+  it('evicts the oldest timelapses before any thumbnail or preview, however old those are', async () => {
+    const db = freshDb('ret');
+    await db.jobs.bulkPut(
+      ['a', 'b', 'c'].map((p) => makeJob('s', p, 'success', NOW, { thumbKey: `s:${p}:thumb` })),
+    );
+    await db.blobs.bulkPut([
+      blob('s:a', 'thumb', 100_000, 1),
+      blob('s:a', 'timelapse', 500_000, 10),
+      blob('s:b', 'timelapse', 500_000, 20),
+      blob('s:c', 'timelapse', 500_000, 30),
+      blob('s:c', 'thumb', 100_000, 2),
+    ]);
+    const r = await enforceByteBudget(db, 1_200_000);
+    expect(r).toEqual({ blobsRemoved: 1, bytesRemoved: 500_000 });
+    expect((await db.blobs.toArray()).map((b) => b.key).sort()).toEqual([
+      's:a:thumb',
+      's:b:timelapse',
+      's:c:thumb',
+      's:c:timelapse',
+    ]);
+  });
+
+  it('removes every timelapse before the first thumbnail, and never a job record', async () => {
+    const db = freshDb('ret');
+    await db.jobs.bulkPut(
+      ['a', 'b'].map((p) => makeJob('s', p, 'success', NOW, { thumbKey: `s:${p}:thumb` })),
+    );
+    await db.blobs.bulkPut([
+      blob('s:a', 'thumb', 300_000, 1),
+      blob('s:b', 'thumb', 300_000, 2),
+      blob('s:a', 'timelapse', 400_000, 3),
+      blob('s:b', 'timelapse', 400_000, 4),
+    ]);
+    const r = await applyRetention(db, { ...DEFAULT_SETTINGS, previewBudgetBytes: 400_000 }, NOW);
+    expect(r).toEqual({ jobsRemoved: 0, blobsRemoved: 3, bytesRemoved: 1_100_000 });
+    expect((await db.blobs.toArray()).map((b) => b.key)).toEqual(['s:b:thumb']);
+    expect(await db.jobs.count()).toBe(2);
+    expect((await db.jobs.get('s:a'))?.thumbKey).toBeUndefined();
+  });
+
+  it('changes nothing within the budget', async () => {
+    const db = freshDb('ret');
+    await db.blobs.bulkPut([blob('s:a', 'timelapse', 10, 1), blob('s:a', 'thumb', 10, 1)]);
+    expect(await enforceByteBudget(db, 20)).toEqual({ blobsRemoved: 0, bytesRemoved: 0 });
+    expect(await db.blobs.count()).toBe(2);
   });
 });

@@ -1,8 +1,9 @@
 /**
- * Retention: history is bounded by count and age, stored images by bytes. Active jobs are never removed,
- * whatever their age. A removed job takes its node runs and blobs with it.
+ * Retention: history is bounded by count and age, stored images and timelapses by bytes. Active jobs are
+ * never removed, whatever their age. A removed job takes its node runs and blobs with it.
  */
-import type { ComfyPulseDB } from '../db';
+import Dexie from 'dexie';
+import type { BlobRecord, ComfyPulseDB } from '../db';
 import type { Settings } from '../settings';
 
 export interface RetentionResult {
@@ -51,36 +52,59 @@ export async function applyRetention(
     });
   const removed = await removeJobs(db, doomed);
 
-  // Byte budget over the remaining blobs, oldest first.
+  const trimmed = await enforceByteBudget(db, settings.previewBudgetBytes);
+  return {
+    jobsRemoved: doomed.length,
+    blobsRemoved: removed.blobs + trimmed.blobsRemoved,
+    bytesRemoved: removed.bytes + trimmed.bytesRemoved,
+  };
+}
+
+/**
+ * Brings the stored blobs within `budget` bytes. Timelapses go first, oldest first: they are the largest
+ * and the least needed (a job is still recognised by its thumbnail). Only then thumbnails and previews go,
+ * oldest first. Job records are never removed for bytes; a job whose thumbnail went forgets its key.
+ */
+export async function enforceByteBudget(
+  db: ComfyPulseDB,
+  budget: number,
+): Promise<Pick<RetentionResult, 'blobsRemoved' | 'bytesRemoved'>> {
   let total = 0;
   await db.blobs.each((b) => {
     total += b.size;
   });
-  let blobsRemoved = removed.blobs;
-  let bytesRemoved = removed.bytes;
-  if (total > settings.previewBudgetBytes) {
-    const over: string[] = [];
+  if (total <= budget) return { blobsRemoved: 0, bytesRemoved: 0 };
+  const over: string[] = [];
+  let bytesRemoved = 0;
+  const take = (b: BlobRecord) => {
+    over.push(b.key);
+    total -= b.size;
+    bytesRemoved += b.size;
+  };
+  await db.blobs
+    .where('[kind+createdAt]')
+    .between(['timelapse', Dexie.minKey], ['timelapse', Dexie.maxKey])
+    .until(() => total <= budget)
+    .each(take);
+  if (total > budget) {
+    const gone = new Set(over);
     await db.blobs
       .orderBy('createdAt')
-      .until(() => total <= settings.previewBudgetBytes)
-      .each((b) => {
-        over.push(b.key);
-        total -= b.size;
-        bytesRemoved += b.size;
-      });
-    await db.blobs.bulkDelete(over);
-    blobsRemoved += over.length;
-    if (over.length) {
-      // jobs whose thumbnail went keep their record; forget the dangling reference
-      await db.jobs
-        .where('key')
-        .anyOf([
-          ...new Set(over.filter((k) => k.endsWith(':thumb')).map((k) => k.slice(0, -':thumb'.length))),
-        ])
-        .modify((j) => {
-          delete j.thumbKey;
-        });
-    }
+      .filter((b) => !gone.has(b.key))
+      .until(() => total <= budget)
+      .each(take);
   }
-  return { jobsRemoved: doomed.length, blobsRemoved, bytesRemoved };
+  await db.blobs.bulkDelete(over);
+  const lostThumbs = [
+    ...new Set(over.filter((k) => k.endsWith(':thumb')).map((k) => k.slice(0, -':thumb'.length))),
+  ];
+  if (lostThumbs.length) {
+    await db.jobs
+      .where('key')
+      .anyOf(lostThumbs)
+      .modify((j) => {
+        delete j.thumbKey;
+      });
+  }
+  return { blobsRemoved: over.length, bytesRemoved };
 }

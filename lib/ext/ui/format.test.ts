@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { elapsedMs, formatDuration, formatSeconds, percent, remainingMs } from './format';
+import {
+  elapsedMs,
+  formatAbsolute,
+  formatDuration,
+  formatRelative,
+  formatSeconds,
+  percent,
+  remainingMs,
+} from './format';
 
 describe('formatDuration', () => {
   it.each([
@@ -59,5 +67,26 @@ describe('formatSeconds', () => {
     [-1, '0.00'],
   ])('formats %i ms as %s', (ms, text) => {
     expect(formatSeconds(ms)).toBe(text);
+  });
+});
+
+describe('formatRelative', () => {
+  const now = Date.UTC(2026, 4, 10, 12, 0, 0);
+  it.each([
+    [now, 'now'],
+    [now - 20_000, 'now'],
+    [now - 3 * 60_000, '3 min. ago'],
+    [now - 2 * 3_600_000, '2 hr. ago'],
+    [now - 86_400_000, 'yesterday'],
+    [now - 3 * 86_400_000, '3 days ago'],
+    [now - 15 * 86_400_000, '2 wk. ago'],
+    [now - 400 * 86_400_000, 'last yr.'],
+  ])('%i is "%s" in en-US', (at, text) => {
+    expect(formatRelative(at, now, 'en-US')).toBe(text);
+  });
+
+  it('speaks the given locale, with the absolute date for the hover', () => {
+    expect(formatRelative(now - 3 * 60_000, now, 'pt-BR')).toBe('há 3 min.');
+    expect(formatAbsolute(now, 'en-US')).toMatch(/May 10, 2026/);
   });
 });

@@ -48,3 +48,27 @@ export function percent(progress: number): number {
   if (!Number.isFinite(progress)) return 0;
   return Math.round(Math.min(1, Math.max(0, progress)) * 100);
 }
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 86_400_000],
+  ['month', 30 * 86_400_000],
+  ['week', 7 * 86_400_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
+
+/** "3 min ago", "yesterday", "just now": the time from `now` to `at` in the largest whole unit. */
+export function formatRelative(at: number, now: number, locale?: string): string {
+  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style: 'short' });
+  const diff = at - now;
+  for (const [unit, ms] of UNITS) {
+    if (Math.abs(diff) >= ms) return rtf.format(Math.trunc(diff / ms), unit);
+  }
+  return rtf.format(0, 'second');
+}
+
+/** The absolute date and time shown on hover next to a relative one. */
+export function formatAbsolute(at: number, locale?: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(at);
+}

@@ -4,9 +4,10 @@
  */
 import { useLiveQuery } from 'dexie-react-hooks';
 import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import type { JobRecord, NodeRunRecord } from '../db';
+import type { BlobRecord, JobRecord, NodeRunRecord } from '../db';
 import {
   activeJobs,
+  classMedians,
   getBlob,
   getJob,
   type HistoryFilter,
@@ -17,6 +18,7 @@ import {
   type PublicServer,
   previewBlobKey,
   recentFinished,
+  timelapseBlobKey,
 } from '../storage/repo';
 import type { LiveConnection, LiveSnapshot } from './live';
 import { trustedConnections } from './liveness';
@@ -50,7 +52,7 @@ export function useJobBoard(recentLimit: number): JobBoard | undefined {
   const { db } = useServices();
   const liveJobs = useLiveJobs();
   const stored = useLiveQuery(
-    () => Promise.all([activeJobs(db), recentFinished(db, recentLimit)]),
+    () => Promise.all([activeJobs(db), recentLimit > 0 ? recentFinished(db, recentLimit) : []]),
     [db, recentLimit],
   );
   return useMemo(
@@ -95,10 +97,14 @@ export function useNodeRuns(jobKey: string): NodeRunRecord[] | undefined {
   return useLiveQuery(() => nodeRuns(db, jobKey), [db, jobKey]);
 }
 
-/** An object URL for a stored blob, revoked when the blob changes or the component unmounts. */
-export function useBlobUrl(key: string | undefined): string | undefined {
+/** A stored blob record; null when there is none (or no key), undefined while loading. */
+export function useBlobRecord(key: string | undefined): BlobRecord | null | undefined {
   const { db } = useServices();
-  const blob = useLiveQuery(async () => (key ? ((await getBlob(db, key))?.data ?? null) : null), [db, key]);
+  return useLiveQuery(async () => (key ? ((await getBlob(db, key)) ?? null) : null), [db, key]);
+}
+
+/** An object URL for a Blob, revoked when the Blob changes or the component unmounts. */
+export function useObjectUrl(blob: Blob | null | undefined): string | undefined {
   const [url, setUrl] = useState<string>();
   useEffect(() => {
     if (!blob) {
@@ -110,6 +116,28 @@ export function useBlobUrl(key: string | undefined): string | undefined {
     return () => URL.revokeObjectURL(u);
   }, [blob]);
   return url;
+}
+
+/** An object URL for a stored blob, revoked when the blob changes or the component unmounts. */
+export function useBlobUrl(key: string | undefined): string | undefined {
+  return useObjectUrl(useBlobRecord(key)?.data);
+}
+
+/** A job's timelapse (record and object URL), once stored; undefined when there is none yet. */
+export function useTimelapse(jobKey: string): { rec: BlobRecord; url: string } | undefined {
+  const rec = useBlobRecord(timelapseBlobKey(jobKey));
+  const url = useObjectUrl(rec?.data);
+  return rec && url ? { rec, url } : undefined;
+}
+
+/** Per class type, the median of the user's latest runs, the given job's own runs left out. */
+export function useClassMedians(
+  classTypes: readonly string[],
+  jobKey: string,
+): Map<string, { medianMs: number; runs: number }> | undefined {
+  const { db } = useServices();
+  const key = [...new Set(classTypes)].sort().join('\n');
+  return useLiveQuery(() => classMedians(db, classTypes, jobKey), [db, key, jobKey]);
 }
 
 /** The newest preview of a job: the live frame when there is one, else the one Dexie kept. */
