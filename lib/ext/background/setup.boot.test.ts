@@ -15,7 +15,7 @@ beforeAll(async () => {
 
 type Listener = (m: unknown, s: MessageSender, r: (x: unknown) => void) => true | undefined;
 
-function fakeWorld() {
+function fakeWorld(base = 'chrome-extension://extid/', id = 'extid') {
   const calls: string[] = [];
   const rules: HeaderRule[] = [];
   const listeners: Listener[] = [];
@@ -26,8 +26,8 @@ function fakeWorld() {
   let sidePanelFails = false;
   const apis = {
     runtime: {
-      id: 'extid',
-      getURL: (p: string) => `chrome-extension://extid/${p}`,
+      id,
+      getURL: (p: string) => `${base}${p.replace(/^\//, '')}`,
       sendMessage: async () => undefined,
       onMessage: { addListener: (cb: Listener) => listeners.push(cb) },
       onInstalled: { addListener: () => undefined },
@@ -128,6 +128,14 @@ describe('service worker setup', () => {
     expect(w.rules.map((r) => r.action.requestHeaders[0]?.value)).toEqual(['http://127.0.0.1:8188']);
     expect(w.rules[0]!.condition.initiatorDomains).toEqual(['extid']);
     expect(w.calls.indexOf('dnr')).toBeLessThan(w.calls.indexOf('engine.ensure'));
+  });
+
+  it('on Firefox scopes the rule to the moz-extension host, not to the gecko id it would refuse', async () => {
+    const uuid = '3c5a5b4e-6f2d-4a51-9d1e-0c0a7e2b1f10';
+    const w = fakeWorld(`moz-extension://${uuid}/`, 'comfypulse@comfypulse.dev');
+    const { boot } = setupBackground({ db: freshDb('bg'), apis: w.apis, engine: w.engine, t, now: () => 1 });
+    await boot();
+    expect(w.rules.map((r) => r.condition.initiatorDomains)).toEqual([[uuid]]);
   });
 
   it("restores the engine as soon as the worker starts; a page's bg:ensureEngine joins that start and says the engine was down", async () => {

@@ -14,7 +14,7 @@ import type { ProtocolKey, ProtocolRequest, ProtocolResponse } from '../protocol
 import { getSettings } from '../settings';
 import { applyRetention } from '../storage/retention';
 import { badgeFor } from './badge';
-import { type DnrApi, syncHeaderRules } from './dnr';
+import { type DnrApi, extensionInitiator, syncHeaderRules } from './dnr';
 import {
   type AnnounceDeps,
   announceJob,
@@ -161,7 +161,11 @@ export function setupBackground(deps: BackgroundDeps) {
 
   const syncRules = async () => {
     if (!apis.declarativeNetRequest) return;
-    await syncHeaderRules(apis.declarativeNetRequest, await db.servers.toArray(), apis.runtime.id);
+    await syncHeaderRules(
+      apis.declarativeNetRequest,
+      await db.servers.toArray(),
+      extensionInitiator(apis.runtime),
+    );
   };
 
   let booting: Promise<boolean> | null = null;
