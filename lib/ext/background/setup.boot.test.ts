@@ -199,6 +199,41 @@ describe('service worker setup', () => {
     w.click('job:local:p1');
     await expect.poll(() => w.tabs).toEqual(['chrome-extension://extid/sidepanel.html#job=local%3Ap1']);
   });
+
+  it.each([
+    [
+      'opens the sidebar at the job',
+      true,
+      ['sidebar=moz-extension://u/sidepanel.html#job=local%3Ap1', 'sidebar.open'],
+      [],
+    ],
+    [
+      'shows the job in a tab where the sidebar is refused',
+      false,
+      ['sidebar=moz-extension://u/sidepanel.html#job=local%3Ap1'],
+      ['moz-extension://u/sidepanel.html#job=local%3Ap1'],
+    ],
+  ])('on Firefox a notification click %s', async (_name, allowed, calls, tabs) => {
+    const w = fakeWorld('moz-extension://u/', 'comfypulse@comfypulse.dev');
+    const seen: string[] = [];
+    const apis: BackgroundApis = {
+      ...w.apis,
+      sidePanel: undefined,
+      sidebarAction: {
+        setPanel: async (d) => {
+          seen.push(`sidebar=${d.panel}`);
+        },
+        open: async () => {
+          if (!allowed) throw new Error('sidebarAction.open may only be called from a user input handler');
+          seen.push('sidebar.open');
+        },
+      },
+    };
+    setupBackground({ db: freshDb('bg'), apis, engine: w.engine, t, now: () => 100 });
+    w.click('job:local:p1');
+    await expect.poll(() => seen).toEqual(calls);
+    await expect.poll(() => w.tabs).toEqual(tabs);
+  });
 });
 
 describe('offscreen document', () => {

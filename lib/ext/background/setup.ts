@@ -71,6 +71,11 @@ export interface BackgroundApis {
     setOptions?(o: { path?: string; enabled?: boolean }): Promise<void>;
     setPanelBehavior?(o: { openPanelOnActionClick: boolean }): Promise<void>;
   };
+  /** Firefox's sidebar (`sidebar_action`), in place of `sidePanel`. */
+  sidebarAction?: {
+    open(): Promise<void>;
+    setPanel(d: { panel: string }): Promise<void>;
+  };
   tabs: { create(o: { url: string }): Promise<unknown> };
   permissions?: { contains(p: { origins: string[] }): Promise<boolean> };
   windows?: { getLastFocused(): Promise<{ id?: number }> };
@@ -203,6 +208,12 @@ export function setupBackground(deps: BackgroundDeps) {
   ): Promise<boolean> => {
     const path = `sidepanel.html${jobKey ? `#job=${encodeURIComponent(jobKey)}` : ''}`;
     try {
+      if (apis.sidebarAction) {
+        // Firefox allows it only in a user action, which a notification click is not: then the tab below
+        void apis.sidebarAction.setPanel({ panel: apis.runtime.getURL(path) })?.catch(() => undefined);
+        await apis.sidebarAction.open();
+        return true;
+      }
       if (!apis.sidePanel) throw new Error('no side panel');
       const win = windowId ?? (await apis.windows?.getLastFocused())?.id;
       // Not awaited: an await before open() can cost the user gesture open() requires. The browser
