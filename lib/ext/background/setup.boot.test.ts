@@ -177,6 +177,28 @@ describe('service worker setup', () => {
     expect(w.calls).toContain('engine:runDoctor');
   });
 
+  it("still runs the doctor's checks when the browser refuses the header rules", async () => {
+    const w = fakeWorld();
+    const logged: string[] = [];
+    const refusing = {
+      ...w.apis.declarativeNetRequest,
+      updateSessionRules: async () => {
+        throw new Error('Type error for parameter options (Error processing addRules.0.condition)');
+      },
+    };
+    setupBackground({
+      db: freshDb('bg'),
+      apis: { ...w.apis, declarativeNetRequest: refusing },
+      engine: w.engine,
+      t,
+      now: () => 1,
+      log: (m) => logged.push(m),
+    });
+    expect(await w.send('bg:runDoctor', { url: 'http://127.0.0.1:8188' })).toEqual({ ok: true });
+    expect(w.calls).toContain('engine:runDoctor');
+    expect(logged).toContain('header rules refused');
+  });
+
   it('shows activity on the badge', async () => {
     const w = fakeWorld();
     setupBackground({ db: freshDb('bg'), apis: w.apis, engine: w.engine, t, now: () => 1 });

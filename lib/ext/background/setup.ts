@@ -252,8 +252,9 @@ export function setupBackground(deps: BackgroundDeps) {
       ) {
         return missingPermissionReport(t, url);
       }
-      // the doctor's "test the fix" must meet the rules as they are now
-      await syncRules();
+      // The doctor's "test the fix" must meet the rules as they are now. A browser that refuses them
+      // must not answer the user with its raw type error: the doctor's checks then name the 403 and its fix.
+      await syncRules().catch((e) => log('header rules refused', e));
       return engine.call('engine:runDoctor', req);
     },
     'bg:openSidePanel': async (req, sender) => ({
