@@ -5,7 +5,7 @@
 import { expect, test } from '@playwright/test';
 import type { JobStatus } from '../pages/jobs-view';
 import type { ComfyDriver } from './comfy';
-import { expectShownLive } from './live';
+import { expectProgressRose, expectShownLive } from './live';
 import type { LiveRecord } from './recorder';
 
 export interface LiveView {
@@ -74,4 +74,21 @@ export async function cancelPendingThenRunning(view: CancelView, comfy: ComfyDri
   expect((await comfy.waitForHistory(running)).status?.status_str).toBe('error');
   expect((await comfy.waitForHistory(keep)).status?.status_str).toBe('success');
   expect(await comfy.history(remove)).toBeUndefined();
+}
+
+/**
+ * A job queued from the ComfyUI tab (as `clientId`, the tab's own socket) sends its per-step events to that
+ * socket only; the view must still show it live, which only the tab bridge can make happen. Start the
+ * view's recording before calling this.
+ */
+export async function postFromTabAndWatchItLive(
+  view: LiveView,
+  comfy: ComfyDriver,
+  clientId: string,
+): Promise<void> {
+  const id = await comfy.post('ok', { clientId, steps: 12, delayMs: 250 });
+  await view.expectStatus(id, 'success', 30_000);
+  const rec = await view.readRecord(id);
+  expect(rec.statuses).toContain('running');
+  expectProgressRose(rec);
 }
