@@ -11,6 +11,8 @@ export default defineConfig({
       'sim/**/*.test.ts',
       'server/**/*.test.ts',
       'entrypoints/**/*.test.ts',
+      // Pack, install and use the npm packages in fresh projects (slow: tens of seconds each).
+      'tests/**/*.test.ts',
     ],
     exclude: ['e2e/**', 'node_modules/**', '.output/**'],
     testTimeout: 20_000,

@@ -1,12 +1,11 @@
-// The tab bridge's isolated half: forwards the tap's frames to the engine (lib/ext/bridge/relay.ts).
+// The tab bridge's isolated half: forwards the tap's messages to the engine (lib/ext/bridge/relay.ts).
 import { createRelay } from '@/lib/ext/bridge/relay';
+import { sendRuntimeMessage } from '@/lib/ext/ui/messaging';
 
 export default defineContentScript({
   matches: ['http://127.0.0.1/*', 'http://localhost/*'],
   runAt: 'document_idle',
   main() {
-    createRelay(window, (frames) =>
-      browser.runtime.sendMessage({ type: 'engine:tabFrames', payload: { frames } }),
-    );
+    createRelay(window, sendRuntimeMessage);
   },
 });

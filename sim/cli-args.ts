@@ -17,6 +17,32 @@ const cliSchema = z.object({
 
 export type CliOptions = z.infer<typeof cliSchema>;
 
+/** `--help`: every flag parseCliArgs accepts, with its default. */
+export const USAGE = `Usage: comfyui-sim [options]
+
+A ComfyUI 0.3.64 simulator: the HTTP API, the /ws socket, the origin check, fault injection.
+
+Options:
+  --port N                     port to listen on; 0 = a free one (default 8188)
+  --host H                     bind address (default 127.0.0.1)
+  --no-origin-check            accept any Origin (ComfyUI answers 403 when a loopback Host and the Origin differ)
+  --enable-cors-header [V]     replace the origin check with CORS headers for origin V (default *)
+  --sec-fetch-guard            403 on Sec-Fetch-Site: cross-site, like ComfyUI v0.19+
+  --jobs-api                   serve /api/jobs, /api/jobs/{id} and the jobs cancel routes
+  --legacy-interrupt           POST /interrupt stops whatever runs, even with a prompt_id
+  --preview-method M           none | auto | latent2rgb | taesd, reported in /system_stats (default auto)
+  --time-scale X               multiply node delays by X (default 1)
+  --output-dir DIR             where SaveImage writes (default: a temp folder)
+  --quiet                      no server log on stderr
+  -h, --help                   this text
+
+Faults at runtime (GET or POST on the same port): /__sim/drop, /__sim/stall,
+/__sim/restart?downMs=N, /__sim/refuse?ms=N, /__sim/state
+`;
+
+/** True when the command line asks for the usage text instead of a server. */
+export const wantsHelp = (argv: string[]): boolean => argv.includes('--help') || argv.includes('-h');
+
 export function parseCliArgs(argv: string[]): CliOptions {
   const raw: Record<string, unknown> = {};
   const value = (i: number, flag: string): string => {

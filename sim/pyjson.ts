@@ -161,3 +161,31 @@ export function pyClone<T>(value: T): T {
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = pyClone(v);
   return out as T;
 }
+
+const PY_TYPE: Record<string, string> = { boolean: 'bool', number: 'int', string: 'str' };
+
+/** `type(value).__name__` for a decoded JSON value, as it appears in Python's error messages. */
+export function pyTypeName(value: unknown): string {
+  if (value === null) return 'NoneType';
+  if (Array.isArray(value)) return 'list';
+  return PY_TYPE[typeof value] ?? 'object';
+}
+
+/** Python's `x in container` for a decoded JSON body; raises (→ 500) where Python would. */
+export function pyIn(key: string, container: unknown): boolean {
+  if (typeof container === 'string') return container.includes(key);
+  if (Array.isArray(container)) {
+    if (container.includes(key)) throw new TypeError('list indices must be integers or slices, not str');
+    return false;
+  }
+  if (container !== null && typeof container === 'object') return key in (container as object);
+  throw new TypeError(`argument of type '${pyTypeName(container)}' is not iterable`);
+}
+
+/** Iterates a JSON value like Python's `for x in value` (dict keys, list items, string chars). */
+export function pyIter(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string') return [...value];
+  if (value !== null && typeof value === 'object') return Object.keys(value);
+  throw new TypeError('object is not iterable');
+}

@@ -16,11 +16,15 @@ function alive(pid: number): boolean {
   }
 }
 
-export async function lockPort(
-  port = 8188,
-  opts: { timeoutMs?: number; log?: (line: string) => void } = {},
-): Promise<() => void> {
-  const dir = join(tmpdir(), `comfypulse-port-${port}.lock`);
+type LockOptions = { timeoutMs?: number; log?: (line: string) => void };
+
+export function lockPort(port = 8188, opts: LockOptions = {}): Promise<() => void> {
+  return lockNamed(`port-${port}`, opts);
+}
+
+/** The same machine-wide lock under any name (e.g. a package folder that one build at a time may write). */
+export async function lockNamed(name: string, opts: LockOptions = {}): Promise<() => void> {
+  const dir = join(tmpdir(), `comfypulse-${name}.lock`);
   const deadline = Date.now() + (opts.timeoutMs ?? 20 * 60_000);
   let told = false;
   for (;;) {
@@ -41,9 +45,9 @@ export async function lockPort(
       rmSync(dir, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`port ${port} is still locked by process ${owner} (${dir})`);
+    if (Date.now() > deadline) throw new Error(`${name} is still locked by process ${owner} (${dir})`);
     if (!told) {
-      opts.log?.(`waiting for process ${owner} to finish with port ${port} (lock ${dir})`);
+      opts.log?.(`waiting for process ${owner} to finish with ${name} (lock ${dir})`);
       told = true;
     }
     await new Promise((r) => setTimeout(r, 500));

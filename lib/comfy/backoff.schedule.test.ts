@@ -75,6 +75,26 @@ describe('default backoff schedule', () => {
   });
 });
 
+describe('default HTTP probe periods while disconnected', () => {
+  it.each([
+    [0, 500],
+    [29_999, 500],
+    [30_000, 2000],
+    [299_999, 2000],
+    [300_000, 5000],
+    [86_400_000, 5000],
+  ])('%i ms into an outage: a probe every %i ms (±20 %)', (downFor, base) => {
+    expect(defaultBackoff.probeDelay!(downFor, () => 0.5)).toBe(base);
+    expect(defaultBackoff.probeDelay!(downFor, () => 0)).toBe(Math.round(base * 0.8));
+    expect(defaultBackoff.probeDelay!(downFor, () => 0.999_999)).toBe(Math.round(base * 1.2));
+  });
+
+  it('the peer policies never probe', () => {
+    expect(fixedBackoff(300).probeDelay).toBeUndefined();
+    expect(cappedExponentialBackoff(1000, 15_000, 10).probeDelay).toBeUndefined();
+  });
+});
+
 describe('peer policies kept for comparison', () => {
   it('fixed 300 ms: ~400 attempts in 120 s', () => {
     expect(retryTimes(fixedBackoff(300), Math.random, 120_000)).toHaveLength(400);

@@ -1,6 +1,6 @@
 /**
- * ComfyClient: the vanilla client. Composes the socket, the frame decoder, the job tracker and HTTP
- * reconciliation behind a few callbacks.
+ * ComfyClient: the one orchestrator. Composes the socket, the frame decoder, the job tracker, HTTP
+ * reconciliation and polling behind a few events; the extension's engine is a thin adapter over it.
  *
  * ```ts
  * const client = new ComfyClient({ url: 'http://127.0.0.1:8188', clientId: stableIdForThisInstall });
@@ -11,13 +11,28 @@
  *
  * Works with the browser's WebSocket (default) or any WHATWG-compatible constructor passed in, e.g.
  * `import WebSocket from 'ws'` in Node 20.
+ *
+ * Invariants:
+ * - Reconcile after every open (no replay on the wire, protocol §2.3); poll only while jobs are active
+ *   that the socket cannot show live (other clients' jobs, an outcome that never arrived, a queue longer
+ *   than what we track), `poll.minMs` backing off ×1.5 to `poll.maxMs` while nothing changes.
+ * - A frame about a prompt we do not track is held, with every frame after it, until the prompt's graph
+ *   was fetched from `/queue`: a job never shows progress computed over a partial graph.
+ * - `end` fires once per job: when it enters a terminal state, or leaves `lost` for a real outcome.
  */
 import type { BackoffPolicy } from './backoff';
-import { cancelExactly } from './cancel';
+import { type CancelResult, cancelExactly } from './cancel';
 import { FrameDecoder } from './decode';
 import { type ComfyError, isComfyError } from './errors';
-import { ComfyHttp, type PreviewMethod, type SubmitOptions, type TokenMode } from './http';
-import { activeJobs, reconcile } from './reconcile';
+import { ComfyHttp, type PreviewMethod, type QueueItem, type SubmitOptions, type TokenMode } from './http';
+import {
+  activeJobs,
+  explainVanished,
+  type MissedJob,
+  type MissedOptions,
+  missedInHistory,
+  reconcile,
+} from './reconcile';
 import { ComfySocket, type ComfySocketOptions, type HandshakeVerdict } from './socket';
 import { changedJobs, forgetJobs, initialTrackerState, reduceTracker, type TrackerState } from './tracker';
 import {
@@ -43,22 +58,38 @@ export interface ComfyClientEvents {
   complete: JobState;
   /** A job reached `error` or `lost`, or the client met a failure worth showing (a typed `ComfyError`). */
   error: JobState | ComfyError;
-  /** A job reached any terminal state (success, error, interrupted, cancelled, lost). */
+  /** A job reached a terminal state (success, error, interrupted, cancelled, lost); once per outcome. */
   end: JobState;
   status: ConnectionState;
+  /** A preview frame, ours or fed in with `ingestExternal`; `job` is the job it belongs to (if any). */
   preview: { event: Extract<ComfyEvent, { type: 'preview' }>; job: JobState | undefined };
-  /** Every decoded socket event, for consumers that want the raw stream. */
+  /** Every decoded frame of our own socket, for consumers that want the raw stream. */
   event: ComfyEvent;
   /** The job table changed (for stores: `getJobs()` has a new reference). */
   change: undefined;
+  /**
+   * A job that ran and ended while nobody watched, found in history (discovery's lookback), just
+   * before its `job` events. `news`: it ended within `newsWindowMs` (worth announcing).
+   */
+  missed: MissedJob;
 }
 
 type Callback<K extends keyof ComfyClientEvents> = (value: ComfyClientEvents[K]) => void;
+
+/** Watching the jobs of other clients (the ComfyUI tab, scripts, other users of the server). */
+export interface DiscoverOptions extends Pick<MissedOptions, 'limits' | 'known' | 'newsWindowMs'> {
+  /**
+   * After each (re)connect, read this many recent history entries for jobs that ran and ended while
+   * nobody watched (`missed` events). Default 20; 0 turns the lookback off.
+   */
+  lookback?: number;
+}
 
 export interface ComfyClientOptions {
   /** Server base URL, e.g. `http://127.0.0.1:8188`. */
   url: string;
   token?: string;
+  /** `'header'`: the socket carries no `?token=` (a WebSocket cannot send headers; a proxy adds it). */
   tokenMode?: TokenMode;
   /**
    * Stable per server and installation. Never reuse another client's id (it steals that client's socket
@@ -71,10 +102,14 @@ export interface ComfyClientOptions {
   random?: Random;
   /** `extra_data.preview_method` sent with `submit`; default `'auto'` (servers default to no previews). */
   previewMethod?: PreviewMethod;
-  /** Also track jobs queued by other clients (found by reconciliation). Default false. */
-  discover?: boolean;
-  /** While jobs are active without live events, reconcile this often. Default 5 s. */
-  reconcileEveryMs?: number;
+  /**
+   * Also track jobs queued by other clients: found by reconciliation (`/api/jobs` or `/queue`), on a
+   * `status` broadcast that announces more jobs than we track, and in recent history after each
+   * connect; followed by polling. Default false: only our own jobs (and broadcast-only ones).
+   */
+  discover?: boolean | DiscoverOptions;
+  /** Polling while jobs are active that the socket cannot show live. Default 2000 → 10000 ms. */
+  poll?: { minMs?: number; maxMs?: number };
   /** Terminal jobs kept in memory; older ones are forgotten. Default 200. */
   keepFinished?: number;
   /** Overrides for the socket (backoff, keepalive, silence...). */
@@ -93,13 +128,38 @@ export interface ComfyClientOptions {
   onJob?: Callback<'job'>;
 }
 
-export interface ClientSubmitOptions extends Omit<SubmitOptions, 'clientId'> {}
+export interface ClientSubmitOptions extends Omit<SubmitOptions, 'clientId' | 'previewMethod'> {
+  /** Overrides the client's `previewMethod`; null sends none (the server's own setting applies). */
+  previewMethod?: PreviewMethod | null;
+}
 
 const VERDICTS: Partial<Record<ComfyError['kind'], HandshakeVerdict>> = {
   'origin-rejected': 'rejected',
   'auth-required': 'auth-required',
   unreachable: 'offline',
 };
+
+/**
+ * Events the server sends only to the socket of the prompt's client_id (protocol §3): one arriving on our
+ * own socket proves an unknown prompt was queued with our clientId (by us, or by a script using it).
+ */
+const ROUTED_ONLY: ReadonlySet<string> = new Set([
+  'execution_start',
+  'execution_cached',
+  'executing',
+  'executed',
+  'execution_success',
+  'execution_error',
+]);
+
+/** Frames that show a job of ours is alive (so long silent nodes do not read as a zombie socket). */
+const LIVE_PROGRESS: ReadonlySet<string> = new Set(['progress', 'progress_state', 'executing']);
+
+const ADOPT_QUEUE_TIMEOUT_MS = 2000;
+
+function promptIdOf(ev: ComfyEvent): string | undefined {
+  return 'promptId' in ev && typeof ev.promptId === 'string' && ev.promptId ? ev.promptId : undefined;
+}
 
 export class ComfyClient {
   readonly http: ComfyHttp;
@@ -112,16 +172,22 @@ export class ComfyClient {
   private readonly decoder = new FrameDecoder();
   private readonly clock: Clock;
   private readonly previewMethod: PreviewMethod;
-  private readonly discover: boolean;
-  private readonly reconcileEveryMs: number;
+  private readonly discover: DiscoverOptions | null;
+  private readonly poll: { minMs: number; maxMs: number };
   private readonly keepFinished: number;
   private readonly listeners = new Map<keyof ComfyClientEvents, Set<(v: never) => void>>();
-  private lastLiveEventAt = 0;
-  private lastHttpRedialAt = Number.NEGATIVE_INFINITY;
   private reconciling: Promise<void> | undefined;
   private reconcileAgain = false;
   private lastReconcileError: ComfyError['kind'] | undefined;
-  private reconcileTimer: unknown;
+  private pollTimer: unknown;
+  private pollDelay: number;
+  /** Set by a reconnect, cleared by the reconciliation that follows it (jobs that vanished meanwhile are lost). */
+  private sinceReconnect = false;
+  /** How many recent history entries the next reconciliation reads for jobs nobody saw (0: none). */
+  private lookback = 0;
+  private lastQueueLength: number | null = null;
+  /** Frames held (in order, with their origin) while a newly seen prompt is being adopted. */
+  private held: [ComfyEvent, boolean][] | null = null;
   private closed = false;
 
   constructor(options: ComfyClientOptions) {
@@ -131,8 +197,9 @@ export class ComfyClient {
     this.clock = options.clock ?? systemClock;
     this.clientId = options.clientId ?? `comfypulse-${randomUuid().replace(/-/g, '')}`;
     this.previewMethod = options.previewMethod ?? 'auto';
-    this.discover = options.discover ?? false;
-    this.reconcileEveryMs = options.reconcileEveryMs ?? 5000;
+    this.discover = options.discover ? (options.discover === true ? {} : options.discover) : null;
+    this.poll = { minMs: options.poll?.minMs ?? 2000, maxMs: options.poll?.maxMs ?? 10_000 };
+    this.pollDelay = this.poll.minMs;
     this.keepFinished = options.keepFinished ?? 200;
     this.http = new ComfyHttp({
       baseUrl: options.url,
@@ -140,18 +207,17 @@ export class ComfyClient {
       tokenMode: options.tokenMode,
       fetch: options.fetch,
       clock: this.clock,
-      onAnswer: () => this.serverAnswered(),
+      onAnswer: (status) => this.serverAnswered(status),
     });
     this.socket = new ComfySocket({
       ...options.socket,
       baseUrl: options.url,
       clientId: this.clientId,
-      token: options.token,
+      token: options.tokenMode === 'header' ? undefined : options.token,
       WebSocket: WebSocketImpl,
       clock: this.clock,
       random: options.random,
-      // Silence counts only while one of *our* jobs runs: jobs of other clients never reach this socket.
-      isBusy: () => Object.values(this.state.jobs).some((j) => j.own && j.status === 'running'),
+      isBusy: () => this.busy(),
       probe: () =>
         this.http.promptStatus().then(
           () => true,
@@ -168,9 +234,10 @@ export class ComfyClient {
 
     this.socket.on('state', (s) => this.emit('status', s));
     this.socket.on('message', (data) => this.onFrame(data));
-    // No replay on the wire (protocol §2.3): after every (re)connect, ask HTTP what we missed.
-    this.socket.on('open', () => {
+    this.socket.on('open', ({ reconnect }) => {
       this.lastDiagnosis = null;
+      if (reconnect) this.sinceReconnect = true;
+      this.lookback = this.discover?.lookback ?? (this.discover ? 20 : 0);
       void this.reconcileNow();
     });
     if (options.autoConnect !== false) this.connect();
@@ -179,7 +246,6 @@ export class ComfyClient {
   connect(): void {
     if (this.closed) return;
     this.socket.connect();
-    this.scheduleReconcileTick();
   }
 
   get connectionState(): ConnectionState {
@@ -206,15 +272,51 @@ export class ComfyClient {
   }
 
   /**
+   * Resumes jobs the caller stored (e.g. active ones from a previous session) before `connect`: the
+   * first reconciliation tells how they ended. No job events are emitted for them.
+   */
+  restore(jobs: readonly JobState[]): void {
+    if (jobs.length === 0) return;
+    const table = { ...this.state.jobs };
+    for (const j of jobs) table[j.promptId] = j;
+    this.state = { ...this.state, jobs: table };
+    this.emit('change', undefined);
+  }
+
+  /** Drops finished jobs from memory (once stored, say); active ones are kept. */
+  forget(promptIds: readonly string[]): void {
+    const drop = promptIds.filter((id) => {
+      const j = this.state.jobs[id];
+      return j !== undefined && isTerminal(j.status);
+    });
+    if (drop.length === 0) return;
+    this.state = forgetJobs(this.state, drop);
+    this.emit('change', undefined);
+  }
+
+  /**
+   * Frames another client's socket received for its own prompts, e.g. the ComfyUI tab's relayed by a
+   * bridge (the server routes per-prompt events only to the submitting socket). Only events that name
+   * their prompt are taken; `status` and id-less frames describe that other socket, not ours. They
+   * never count as proof that our own socket is alive. Returns whether the event was taken.
+   */
+  ingestExternal(event: ComfyEvent): boolean {
+    if (this.closed || !promptIdOf(event)) return false;
+    this.onEvent(event, true);
+    return true;
+  }
+
+  /**
    * Queues a prompt under this client's clientId with a fresh UUID prompt_id; returns the id the server
    * answered with (older servers ignore ours). Throws `BadWorkflow` and the other typed errors.
    */
   async submit(prompt: ApiPrompt, options: ClientSubmitOptions = {}): Promise<string> {
+    const { previewMethod = this.previewMethod, ...rest } = options;
     const res = await this.http.submit(prompt, {
-      ...options,
+      ...rest,
       clientId: this.clientId,
       promptId: options.promptId ?? randomUuid(),
-      previewMethod: options.previewMethod ?? this.previewMethod,
+      ...(previewMethod !== null && { previewMethod }),
     });
     this.apply({
       type: 'local:queued',
@@ -233,15 +335,19 @@ export class ComfyClient {
    * `POST /queue {delete}` if it is pending. Resolves whether something was cancelled.
    */
   async cancel(promptId: string): Promise<boolean> {
-    const result = await cancelExactly(this.http, promptId);
-    // A running job that was interrupted reports its own end on the socket; the others end here.
-    if (result.cancelled && result.method !== 'interrupt') this.apply({ type: 'local:cancelled', promptId });
-    // A dequeued job is settled; for the others the server's view decides what happened.
-    if (!(result.cancelled && result.method === 'delete')) void this.reconcileNow();
-    return result.cancelled;
+    return (await this.cancelJob(promptId)).cancelled;
   }
 
-  /** Asks HTTP for the truth about active jobs now (also runs after every (re)connect). */
+  /** `cancel` with the details: how it was cancelled, or why nothing was. Request errors propagate. */
+  async cancelJob(promptId: string): Promise<CancelResult> {
+    const result = await cancelExactly(this.http, promptId);
+    // A dequeued job is settled; for the others the server's view decides what happened.
+    if (result.cancelled && result.method === 'delete') this.apply({ type: 'local:cancelled', promptId });
+    await this.reconcileNow();
+    return result;
+  }
+
+  /** Asks HTTP for the truth about active jobs now (also runs after every (re)connect). Never twice at once. */
   reconcileNow(): Promise<void> {
     if (this.closed) return Promise.resolve();
     if (this.reconciling) {
@@ -251,22 +357,7 @@ export class ComfyClient {
     this.reconciling = (async () => {
       do {
         this.reconcileAgain = false;
-        try {
-          const events = await reconcile(this.http, this.state, {
-            discover: this.discover,
-            clientId: this.clientId,
-          });
-          if (this.closed) return;
-          this.lastReconcileError = undefined;
-          for (const e of events) this.apply(e);
-        } catch (e) {
-          // Unreachable is already visible as the connection state; other failures are worth showing,
-          // once per kind rather than on every periodic pass.
-          if (isComfyError(e) && e.kind !== 'unreachable' && e.kind !== this.lastReconcileError) {
-            this.emit('error', e);
-          }
-          this.lastReconcileError = isComfyError(e) ? e.kind : undefined;
-        }
+        await this.reconcileOnce();
       } while (this.reconcileAgain && !this.closed);
     })().finally(() => {
       this.reconciling = undefined;
@@ -274,67 +365,126 @@ export class ComfyClient {
     return this.reconciling;
   }
 
-  /** Dial now, skipping the backoff wait (e.g. on the browser's `online` event). */
+  /** Dial now, skipping the backoff wait (e.g. on the browser's `online` event or a user action). */
   retryNow(): void {
     this.socket.retryNow();
   }
 
   close(): void {
     this.closed = true;
-    this.clock.clearTimeout(this.reconcileTimer);
+    this.held = null;
+    this.clock.clearTimeout(this.pollTimer);
     this.socket.close();
   }
+
+  // ---- frames --------------------------------------------------------------------------------------
 
   private onFrame(data: unknown): void {
     const event = this.decoder.decode(data as string | ArrayBuffer);
     if (!event) return;
     this.emit('event', event);
-    const changed = this.apply(event);
-    if (changed.length > 0 && event.type !== 'status') {
-      this.lastLiveEventAt = this.clock.now();
-      if (changed.some((j) => j.own)) this.socket.noteProgress();
+    this.onEvent(event, false);
+  }
+
+  private onEvent(ev: ComfyEvent, external: boolean): void {
+    if (this.held) {
+      this.held.push([ev, external]);
+      return;
     }
-    if (event.type === 'preview') {
-      const job = event.promptId ? this.state.jobs[event.promptId] : this.runningJob();
-      this.emit('preview', { event, job });
+    const pid = promptIdOf(ev);
+    if (pid && !this.state.jobs[pid]) {
+      this.held = [[ev, external]];
+      void this.adopt(pid, ROUTED_ONLY.has(ev.type) && !external);
+      return;
     }
-    if (event.type === 'status') {
-      const active = activeJobs(this.state).length;
-      // An empty queue while we track live jobs: their end may not have reached this socket. More
-      // queued than we know of: someone else queued, and `status` is all this socket will hear of it.
-      if ((event.queueRemaining === 0 && active > 0) || (this.discover && event.queueRemaining > active)) {
-        void this.reconcileNow();
+    if (!external && LIVE_PROGRESS.has(ev.type)) this.socket.noteProgress();
+    this.apply(ev);
+    if (ev.type === 'preview') {
+      const id = pid ?? this.state.runningPromptId;
+      this.emit('preview', { event: ev, job: id ? this.state.jobs[id] : undefined });
+    }
+    if (ev.type === 'status') this.onQueueLength(ev.queueRemaining);
+  }
+
+  /** Starts tracking a prompt first seen in a frame, with its graph when the queue still has it. */
+  private async adopt(promptId: string, routedToUs: boolean): Promise<void> {
+    let item: QueueItem | undefined;
+    try {
+      const q = await withTimeout(this.http.queue(), ADOPT_QUEUE_TIMEOUT_MS, this.clock);
+      item = [...q.running, ...q.pending].find((i) => i.promptId === promptId);
+    } catch {
+      // adopt without the graph; reconciliation fills in what it can
+    }
+    if (this.closed) return;
+    const itemClient = item?.extraData?.client_id;
+    const clientId = routedToUs ? this.clientId : typeof itemClient === 'string' ? itemClient : undefined;
+    this.apply({
+      type: 'local:queued',
+      promptId,
+      own: clientId === this.clientId,
+      ...(clientId ? { clientId } : {}),
+      ...(item ? { number: item.number } : {}),
+      ...(item?.prompt ? { prompt: item.prompt } : {}),
+    });
+    const held = this.held ?? [];
+    this.held = null;
+    for (let i = 0; i < held.length; i++) {
+      if (this.held) {
+        // a frame of yet another new prompt started a new hold: keep the order
+        (this.held as [ComfyEvent, boolean][]).push(...held.slice(i));
+        return;
       }
+      const [ev, external] = held[i]!;
+      this.onEvent(ev, external);
     }
   }
 
-  private runningJob(): JobState | undefined {
-    const id = this.state.runningPromptId;
-    return id ? this.state.jobs[id] : undefined;
+  /**
+   * A status broadcast is the only live sign of other clients' jobs: when the queue holds more than we
+   * track, ask HTTP at once (a short job of another client may be over before a timed poll). An empty
+   * queue while we track active jobs means their end may not have reached this socket.
+   */
+  private onQueueLength(queueRemaining: number): void {
+    const active = activeJobs(this.state).length;
+    const shrank = this.lastQueueLength !== null && queueRemaining < this.lastQueueLength;
+    this.lastQueueLength = queueRemaining;
+    if (this.socket.state !== 'connected') return;
+    if ((queueRemaining === 0 && active > 0) || (this.discover && queueRemaining > active)) {
+      void this.reconcileNow();
+    } else if (this.discover && shrank && queueRemaining === active) {
+      // something we never tracked may have run and ended between two broadcasts
+      this.lookback = Math.max(this.lookback, 5);
+      void this.reconcileNow();
+    } else this.maybePoll();
   }
 
-  /** Feeds the tracker and fans out callbacks; returns the jobs that changed. */
-  private apply(event: TrackerEvent): JobState[] {
+  /** Feeds the tracker and fans out events for each job that changed. */
+  private apply(...events: TrackerEvent[]): void {
     const prev = this.state;
-    const next = reduceTracker(prev, event, this.clock.now());
-    if (next === prev) return [];
+    const now = this.clock.now();
+    let next = prev;
+    for (const e of events) next = reduceTracker(next, e, now);
+    if (next === prev) return;
     this.state = next;
-    const changed = changedJobs(prev, next);
-    for (const job of changed) {
+    for (const job of changedJobs(prev, next)) {
       const before = prev.jobs[job.promptId];
       this.emit('job', job);
+      if (job.awaitingReconciliation) void this.reconcileNow();
       if (!isTerminal(job.status)) {
         this.emit('progress', job);
+        this.maybePoll();
         continue;
       }
-      if (before && before.status === job.status) continue;
+      if (!job.own) this.maybePoll();
+      // once per outcome: entering a terminal state, or a lost job found to have really ended
+      if (before && isTerminal(before.status) && !(before.status === 'lost' && job.status !== 'lost'))
+        continue;
       if (job.status === 'success') this.emit('complete', job);
       if (job.status === 'error' || job.status === 'lost') this.emit('error', job);
       this.emit('end', job);
     }
     this.forgetOldFinished();
     this.emit('change', undefined);
-    return changed;
   }
 
   private forgetOldFinished(): void {
@@ -345,31 +495,98 @@ export class ComfyClient {
     this.state = forgetJobs(this.state, drop);
   }
 
-  /** Reconciles while jobs are active and the socket is not telling us about them. */
-  private scheduleReconcileTick(): void {
-    this.clock.clearTimeout(this.reconcileTimer);
-    this.reconcileTimer = this.clock.setTimeout(() => {
-      if (this.closed) return;
-      const active = activeJobs(this.state);
-      const quiet = this.clock.now() - this.lastLiveEventAt >= this.reconcileEveryMs;
-      const blind = active.some((j) => !j.own || j.awaitingReconciliation);
-      if (active.length > 0 && (quiet || blind || this.socket.state !== 'connected'))
-        void this.reconcileNow();
-      this.scheduleReconcileTick();
-    }, this.reconcileEveryMs);
+  /** Silence counts only while a job of our clientId runs: other clients' jobs never reach this socket. */
+  private busy(): boolean {
+    for (const j of Object.values(this.state.jobs)) {
+      if (j.status === 'running' && (j.own || j.clientId === this.clientId)) return true;
+    }
+    return false;
   }
 
+  // ---- reconciliation and polling ------------------------------------------------------------------
+
+  private async reconcileOnce(): Promise<void> {
+    const before = this.state;
+    const afterGap = this.sinceReconnect;
+    try {
+      const events = await reconcile(this.http, this.state, {
+        discover: this.discover !== null,
+        clientId: this.clientId,
+      });
+      if (this.closed) return;
+      if (afterGap) this.sinceReconnect = false;
+      this.apply(...explainVanished(events, afterGap));
+      if (this.lookback > 0) {
+        const n = this.lookback;
+        this.lookback = 0;
+        await this.lookBack(n);
+      }
+      this.lastReconcileError = undefined;
+    } catch (e) {
+      // Unreachable is already visible as the connection state; other failures are worth showing,
+      // once per kind rather than on every periodic pass.
+      if (isComfyError(e) && e.kind !== 'unreachable' && e.kind !== this.lastReconcileError) {
+        this.emit('error', e);
+      }
+      this.lastReconcileError = isComfyError(e) ? e.kind : undefined;
+    }
+    if (this.closed) return;
+    // a pass that changed something resets the poll backoff; an idle or failed one slows it down
+    this.pollDelay =
+      this.state !== before ? this.poll.minMs : Math.min(this.poll.maxMs, Math.round(this.pollDelay * 1.5));
+    this.maybePoll();
+  }
+
+  /** Jobs that ran and ended while nobody watched, from the last `n` history entries. */
+  private async lookBack(n: number): Promise<void> {
+    const d = this.discover;
+    if (!d) return;
+    const found = await missedInHistory(this.http, {
+      ...d,
+      count: n,
+      clientId: this.clientId,
+      now: () => this.clock.now(),
+      tracked: (id) => this.state.jobs[id] !== undefined,
+    });
+    if (this.closed) return;
+    for (const m of found.missed) this.emit('missed', m);
+    this.apply(...found.events);
+  }
+
+  /** Whether jobs exist on the server that the socket does not show us live. */
+  private needsPolling(): boolean {
+    let active = 0;
+    for (const j of Object.values(this.state.jobs)) {
+      if (isTerminal(j.status)) continue;
+      active++;
+      if (j.awaitingReconciliation || (!j.own && j.clientId !== this.clientId)) return true;
+    }
+    return this.discover !== null && (this.state.queueRemaining ?? 0) > active;
+  }
+
+  private maybePoll(): void {
+    if (this.closed || this.pollTimer !== undefined || this.socket.state !== 'connected') return;
+    if (!this.needsPolling()) {
+      this.pollDelay = this.poll.minMs;
+      return;
+    }
+    this.pollTimer = this.clock.setTimeout(() => {
+      this.pollTimer = undefined;
+      if (this.needsPolling()) void this.reconcileNow();
+    }, this.pollDelay);
+  }
+
+  // ---- connection ----------------------------------------------------------------------------------
+
   /**
-   * HTTP got an answer while the socket sits in a long backoff wait: the server is back, dial now
-   * instead of waiting up to 30 s. At most every 10 s, so a server whose HTTP works but whose WS
-   * does not (e.g. a proxy without upgrade support) is not hammered.
+   * An HTTP answer proves the server is back: dial now rather than at the end of a backoff wait. The
+   * socket ignores this while connected, and after such a dial failed (HTTP up, WS refused). Not
+   * evidence: 401/403 (the handshake would be refused the same way; the doctor explains it) and 502-504
+   * (a reverse proxy speaking for a server that is down).
    */
-  private serverAnswered(): void {
-    if (this.socket.state !== 'offline' || this.closed) return;
-    const now = this.clock.now();
-    if (now - this.lastHttpRedialAt < 10_000) return;
-    this.lastHttpRedialAt = now;
-    this.socket.retryNow();
+  private serverAnswered(status: number): void {
+    if (this.closed || status === 401 || status === 403 || (status >= 502 && status <= 504)) return;
+    this.socket.serverAnswered();
   }
 
   private async diagnose(): Promise<HandshakeVerdict> {
@@ -392,6 +609,22 @@ export class ComfyClient {
       }
     }
   }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, clock: Clock): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(() => reject(new Error('timeout')), ms);
+    p.then(
+      (v) => {
+        clock.clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clock.clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
 }
 
 /**

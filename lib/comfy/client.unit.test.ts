@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { fixedBackoff } from './backoff';
 import { ComfyClient, type ComfyClientOptions, randomUuid } from './client';
 import { FakeClock, flushMicrotasks } from './testing/fake-clock';
 import { fakeWebSocketServer } from './testing/fake-websocket';
@@ -264,19 +265,21 @@ describe('ComfyClient', () => {
     client.close();
   });
 
-  it('an HTTP answer during a long backoff wait dials at once (at most every 10 s)', async () => {
-    const client = makeClient({ socket: { diagnoseAfterFailures: 1000 } }); // keep the doctor's own HTTP calls out;
-    await failHandshakes(12);
+  it('an HTTP answer during a long backoff wait dials at once, and not again after that dial failed', async () => {
+    const client = makeClient({
+      // keep the doctor's own HTTP calls and the reachability probes out: only our request answers
+      socket: { diagnoseAfterFailures: 1000, backoff: fixedBackoff(60_000) },
+    });
+    await failHandshakes(2);
     ws.last().failHandshake();
     await settle();
-    expect(client.connectionState).toBe('offline');
-    expect(Math.max(...clock.pendingDelays())).toBeGreaterThanOrEqual(16_000); // a long wait
     const dials = ws.sockets.length;
     await client.http.promptStatus();
     expect(ws.sockets).toHaveLength(dials + 1);
-    ws.last().failHandshake();
+    ws.last().failHandshake(); // HTTP answers but the handshake is refused: no dial per HTTP answer
     await client.http.promptStatus();
     expect(ws.sockets).toHaveLength(dials + 1);
+    clock.runNext(); // the scheduled retry
     ws.last().open();
     expect(client.connectionState).toBe('connected');
     client.close();

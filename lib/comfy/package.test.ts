@@ -111,7 +111,7 @@ describe('the built bundle', () => {
     const client = new lib.ComfyClient({
       url: sim.url,
       clientId: 'package-test',
-      WebSocket: WebSocket as unknown as import('./types').WebSocketCtor,
+      WebSocket,
     });
     try {
       const deadline = Date.now() + 10_000;

@@ -151,6 +151,82 @@ function discovered(
   return events;
 }
 
+/** A job that ran and ended while nobody watched, found in history. */
+export interface MissedJob {
+  promptId: string;
+  clientId?: string;
+  /** When it was queued (`extra_data.create_time` where the server stamps it, else its start). */
+  createdAt: number;
+  /** It ended within the news window: worth announcing, not just filing. */
+  news: boolean;
+}
+
+export interface MissedOptions {
+  /** History entries to read (the newest). */
+  count: number;
+  /** Our clientId, to mark our own jobs `own`. */
+  clientId: string;
+  now: () => number;
+  /** Skip these: tracked already (asked after every wait, so a job seen meanwhile is not doubled). */
+  tracked: (promptId: string) => boolean;
+  /** Read at every lookback: at most `maxItems` entries, none created more than `maxAgeMs` ago. */
+  limits?: () => { maxItems?: number; maxAgeMs?: number };
+  /** Of these prompt ids (not tracked now), which the caller already has (e.g. stored): not re-added. */
+  known?: (promptIds: string[]) => Promise<readonly boolean[]>;
+  /** A job counts as news if it ended this recently. Default 10 min. */
+  newsWindowMs?: number;
+}
+
+/**
+ * Jobs that ran and ended while nobody watched (a job shorter than the gap between two status
+ * broadcasts, a time we were disconnected): the newest `count` history entries that are neither tracked
+ * nor `known` to the caller, within its limits, as tracker events (queued, then the terminal snapshot).
+ */
+export async function missedInHistory(
+  http: { history(page: { maxItems: number }): Promise<Record<string, HistoryEntry>> },
+  o: MissedOptions,
+): Promise<{ missed: MissedJob[]; events: LocalEvent[] }> {
+  const limits = o.limits?.() ?? {};
+  const entries = await http.history({ maxItems: Math.min(o.count, limits.maxItems ?? o.count) });
+  const ids = Object.keys(entries).filter((id) => !o.tracked(id));
+  const known = ids.length && o.known ? await o.known(ids) : [];
+  const now = o.now();
+  const oldest = limits.maxAgeMs === undefined ? Number.NEGATIVE_INFINITY : now - limits.maxAgeMs;
+  const missed: MissedJob[] = [];
+  const events: LocalEvent[] = [];
+  ids.forEach((id, i) => {
+    if (known[i] || o.tracked(id)) return;
+    const entry = entries[id]!;
+    const snap = snapshotFromHistory(id, entry);
+    const extra = entry.prompt?.[3] as { client_id?: unknown; create_time?: unknown } | undefined;
+    const clientId = typeof extra?.client_id === 'string' ? extra.client_id : undefined;
+    const created = typeof extra?.create_time === 'number' ? extra.create_time : (snap.startedAt ?? now);
+    if (created < oldest) return;
+    const news = snap.endedAt !== undefined && now - snap.endedAt < (o.newsWindowMs ?? 10 * 60_000);
+    const who = clientId ? { clientId } : {};
+    missed.push({ promptId: id, ...who, createdAt: Math.min(created, now), news });
+    events.push({ type: 'local:queued', promptId: id, own: clientId === o.clientId, ...who }, snap);
+  });
+  return { missed, events };
+}
+
+/**
+ * A pending job that vanished from the queue without reaching history was deleted (`cancelled`) or
+ * forgotten by a server restart (`lost`). A running job that vanished proves a restart (running prompts
+ * always reach history), and so does, in practice, a gap in the connection: then every vanished job of
+ * that pass is `lost`. The client's own deletes never get here (they are applied as `local:cancelled`).
+ */
+export function explainVanished(events: LocalEvent[], afterGap: boolean): LocalEvent[] {
+  const restarted = afterGap || events.some((e) => e.type === 'local:snapshot' && e.status === 'lost');
+  if (!restarted) return events;
+  return events.map((e) =>
+    // only the bare "not queued, not in history" verdict; a server-reported cancel carries more fields
+    e.type === 'local:snapshot' && e.status === 'cancelled' && Object.keys(e).length === 3
+      ? { ...e, status: 'lost' }
+      : e,
+  );
+}
+
 function gone(job: Known): Snapshot {
   return {
     type: 'local:snapshot',

@@ -5,6 +5,12 @@ import { FakeClock } from './testing/fake-clock';
 import { type FakeWebSocket, fakeWebSocketServer } from './testing/fake-websocket';
 import type { ConnectionState } from './types';
 
+/** ComfyUI's greeting to every new socket (aiohttp's separators), and frames that are not it. */
+const STATUS =
+  '{"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 0}}, "sid": "client-a"}}';
+const NOT_STATUS = { type: 'progress', data: { value: 1, max: 2 } };
+const STATUS_LOOKALIKE = { type: 'cm-queue-status', data: { status: 'done' } };
+
 let clock: FakeClock;
 let server: ReturnType<typeof fakeWebSocketServer>;
 
@@ -32,6 +38,14 @@ function failAndMeasure(): number {
   const waited = clock.runNext();
   expect(server.sockets.length).toBe(before + 1);
   return waited!;
+}
+
+/** Three refused handshakes: the backoff has climbed 250 → 500 → 1000 ms. */
+function climbToOneSecond(): void {
+  server.last().failHandshake();
+  expect(clock.runNext()).toBe(250);
+  expect(failAndMeasure()).toBe(500);
+  expect(failAndMeasure()).toBe(1000);
 }
 
 beforeEach(() => {
@@ -111,18 +125,89 @@ describe('ComfySocket backoff', () => {
     expect(failAndMeasure()).toBe(Math.round(1000 * factor));
   });
 
-  it('resets only after the connection stayed healthy for 10 s', () => {
+  it("resets at once on the connection's first status frame: the server proved itself", () => {
+    makeSocket();
+    climbToOneSecond();
+    server.last().open();
+    server.last().receive(STATUS);
+    clock.advance(100); // far from any "healthy for 10 s" timer
+    server.last().drop();
+    expect(clock.runNext()).toBe(250);
+  });
+
+  it.each([
+    ['closed right after the handshake', () => undefined],
+    ['sent other frames, not status', () => server.last().receive(NOT_STATUS)],
+    [
+      'sent a status-looking text that is not the status event',
+      () => server.last().receive(STATUS_LOOKALIKE),
+    ],
+    ['sent malformed JSON mentioning status', () => server.last().receive('{"type": "status", ')],
+  ])('an accepted handshake %s proves nothing: the backoff keeps climbing', (_, frames) => {
     makeSocket();
     server.last().failHandshake();
     clock.runNext(); // 250
     expect(failAndMeasure()).toBe(500);
-    expect(failAndMeasure()).toBe(1000);
-    // opens, but drops after 9 s: not healthy yet, so the backoff keeps climbing
+    // a proxy in front of a dead server, or a dying server: accepted, then closed
+    server.last().open();
+    frames();
+    clock.advance(200);
+    server.last().drop();
+    expect(clock.runNext()).toBe(1000);
+    server.last().open();
+    frames();
+    server.last().drop();
+    expect(clock.runNext()).toBe(1000);
+  });
+
+  it('a status frame later in the connection still counts, once', () => {
+    const { socket } = makeSocket();
+    const proofs: number[] = [];
+    socket.on('proven', ({ generation }) => proofs.push(generation));
+    for (let i = 0; i < 3; i++) failAndMeasure();
+    server.last().open();
+    server.last().receive(NOT_STATUS);
+    server.last().receive(STATUS);
+    server.last().receive(STATUS);
+    server.last().drop();
+    expect(clock.runNext()).toBe(250);
+    expect(proofs).toEqual([socket.currentGeneration - 1]);
+  });
+
+  it('restarts back to back (2 s up, 5.5 s down, five rounds): every round starts from the quick end', () => {
+    makeSocket();
+    server.last().open();
+    server.last().receive(STATUS);
+    const handshakesPerRound: number[] = [];
+    const backAfter: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      clock.advance(2000);
+      server.last().drop();
+      const before = server.sockets.length;
+      const downUntil = clock.now() + 5500;
+      // every handshake while the server is down is refused at once
+      for (;;) {
+        clock.runNext();
+        if (clock.now() >= downUntil) break;
+        server.last().failHandshake();
+      }
+      backAfter.push(clock.now() - downUntil);
+      server.last().open();
+      server.last().receive(STATUS);
+      handshakesPerRound.push(server.sockets.length - before);
+    }
+    // the same handshakes every round (no climbing to 8, 16, 30 s), and back within one 1 s step
+    expect(new Set(handshakesPerRound).size).toBe(1);
+    expect(Math.max(...backAfter)).toBeLessThanOrEqual(1000);
+  });
+
+  it('without status, a connection that stays open 10 s also resets (servers that never send one)', () => {
+    makeSocket();
+    climbToOneSecond();
     server.last().open();
     clock.advance(9_000);
     server.last().drop();
     expect(clock.runNext()).toBe(1000);
-    // opens and stays 10 s: healthy; the next drop starts again at 250 ms
     server.last().open();
     clock.advance(10_000);
     server.last().drop();
@@ -217,6 +302,17 @@ describe('ComfySocket generation guard', () => {
     expect(server.sockets).toHaveLength(2);
     clock.advance(5_000);
     expect(server.sockets).toHaveLength(2); // no redial was scheduled by the stale close
+  });
+
+  it('a late status frame from an already-replaced socket proves nothing', async () => {
+    const { old } = replaceByZombieCheck();
+    await clock.advanceAsync(1250);
+    const fresh = server.last();
+    fresh.failHandshake(); // the replacement fails: the backoff starts climbing
+    expect(clock.runNext()).toBe(250);
+    old.receive(STATUS); // the old socket's greeting arrives late
+    server.last().failHandshake();
+    expect(clock.runNext()).toBe(500);
   });
 
   it('a late message or open from an already-replaced socket is a no-op', async () => {

@@ -7,7 +7,14 @@
  * - Each connect bumps a generation; every handler of an older socket returns at once, so a late
  *   open/message/close/error from a replaced socket is a no-op. Each socket, reconnects included, owns
  *   its close handling through that guard.
- * - Never gives up (the default policy). Backoff resets only after a connection stayed healthy.
+ * - Never gives up (the default policy). The backoff resets the moment a connection proves the server
+ *   real: its first `status` frame (ComfyUI sends one to every new socket). A handshake that is accepted
+ *   and closed without one (a proxy in front of a dead server, a dying server) keeps the backoff climbing,
+ *   so restarts in a burst each start from the quick end, and a broken server is not hammered.
+ * - While it waits, it asks HTTP whether the server is back (when the policy says so and a `probe` is
+ *   given) and dials the moment it answers. A dial made on such a signal that fails disarms the signals
+ *   until HTTP has been unreachable again or a connection proved itself: HTTP up but WS refused (origin
+ *   check, a proxy without upgrade support) then costs one handshake per scheduled retry, not one per probe.
  * - Silence is evidence of death only while a job runs: the liveness check asks HTTP and reconnects when
  *   the server answers but the socket is mute (the same-clientId zombie of protocol §2.3).
  * - The clientId is the caller's; this class never invents or changes it.
@@ -34,7 +41,10 @@ export interface ComfySocketOptions {
   featureFlags?: Record<string, unknown>;
   /** Default 20 s: keeps an MV3 worker alive; an idle ComfyUI sends nothing. */
   keepaliveMs?: number;
-  /** A connection that stays open this long resets the backoff. Default 10 s. */
+  /**
+   * A connection that stays open this long resets the backoff even without a `status` frame (servers
+   * that never send one). Default 10 s.
+   */
   healthyAfterMs?: number;
   /** A handshake that has not opened after this long is abandoned. Default 10 s. */
   connectTimeoutMs?: number;
@@ -42,7 +52,10 @@ export interface ComfySocketOptions {
   silenceMs?: number;
   /** Whether a job is active; silence only counts while this is true. */
   isBusy?: () => boolean;
-  /** HTTP liveness: resolves true when the server answers. */
+  /**
+   * HTTP liveness: resolves true when the server answers. Asked when a busy socket is silent (zombie
+   * check), and while disconnected at the policy's `probeDelay` (reachability).
+   */
   probe?: () => Promise<boolean>;
   /** Asked after `diagnoseAfterFailures` handshakes in a row failed before opening. */
   diagnose?: () => Promise<HandshakeVerdict>;
@@ -57,8 +70,10 @@ export interface SocketStats {
   opens: number;
   /** Connections replaced because HTTP answered while the socket stayed mute during a job. */
   zombies: number;
-  /** Liveness probes made. */
+  /** Liveness probes made (silence while busy). */
   probes: number;
+  /** HTTP reachability probes made while disconnected. */
+  reachProbes: number;
 }
 
 type Listener<T> = (value: T) => void;
@@ -67,6 +82,8 @@ interface SocketEvents {
   message: unknown;
   /** Every successful open; `reconnect` is false only for the first. */
   open: { generation: number; reconnect: boolean };
+  /** The connection's first `status` frame arrived: the server is real; the backoff was reset. */
+  proven: { generation: number };
   close: { code: number; opened: boolean };
 }
 
@@ -86,7 +103,7 @@ export function buildWsUrl(baseUrl: string, clientId: string, token?: string): s
 }
 
 export class ComfySocket {
-  readonly stats: SocketStats = { attempts: 0, opens: 0, zombies: 0, probes: 0 };
+  readonly stats: SocketStats = { attempts: 0, opens: 0, zombies: 0, probes: 0, reachProbes: 0 };
   private readonly o: Required<
     Omit<ComfySocketOptions, 'token' | 'probe' | 'diagnose' | 'isBusy' | 'featureFlags' | 'random' | 'clock'>
   > &
@@ -99,6 +116,7 @@ export class ComfySocket {
     state: new Set(),
     message: new Set(),
     open: new Set(),
+    proven: new Set(),
     close: new Set(),
   };
 
@@ -108,9 +126,19 @@ export class ComfySocket {
   private stopped = false;
   private everOpened = false;
   private opened = false;
+  /** The current connection sent its first `status` frame. */
+  private proven = false;
   private _state: ConnectionState = 'offline';
-  /** Retries failed in a row since the last healthy connection: the backoff index. */
+  /** Retries failed in a row since the last connection that proved itself: the backoff index. */
   private failures = 0;
+  /** When the current outage began (the drop of the last proven connection). */
+  private downSince = 0;
+  /** Whether a "the server answers" signal may trigger a dial (see the invariants above). */
+  private signalsArmed = true;
+  private dialCause: 'schedule' | 'signal' | 'explicit' = 'schedule';
+  private retryAt = 0;
+  private probeTimer: unknown;
+  private reachProbing = false;
   private handshakeFailures = 0;
   private verdict: HandshakeVerdict = null;
   private diagnosing = false;
@@ -169,12 +197,22 @@ export class ComfySocket {
     this.dial();
   }
 
-  /** "The network or server is back" (online event, HTTP probe ok, user action): dial now, skipping the wait. */
+  /**
+   * "The network or the server is back" from outside (an `online` event, the ComfyUI tab's own socket
+   * reopening, the user opening a view): dial now, skipping the wait. No-op while connected or dialling.
+   */
   retryNow(): void {
     if (!this.started || this.stopped || this.ws) return;
-    this.clock.clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.dial();
+    this.dialNow('explicit');
+  }
+
+  /**
+   * Evidence that the server answers HTTP (any answer of ours): dial now, unless a dial on such evidence
+   * already failed in this outage (HTTP up, WS refused: the next scheduled retry will try again).
+   */
+  serverAnswered(): void {
+    if (!this.started || this.stopped || this.ws || !this.canDialOnSignal()) return;
+    this.dialNow('signal');
   }
 
   /** Tells the socket a job made visible progress, so long silent nodes do not keep escalating. */
@@ -193,6 +231,7 @@ export class ComfySocket {
     this.stopped = true;
     this.generation++;
     this.clock.clearTimeout(this.retryTimer);
+    this.clock.clearTimeout(this.probeTimer);
     this.clearConnectionTimers();
     const ws = this.ws;
     this.ws = undefined;
@@ -200,9 +239,19 @@ export class ComfySocket {
     this.setState('offline');
   }
 
-  private dial(): void {
+  private dialNow(cause: 'signal' | 'explicit'): void {
+    this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.dial(cause);
+  }
+
+  private dial(cause: 'schedule' | 'signal' | 'explicit' = 'schedule'): void {
     const gen = ++this.generation;
     this.opened = false;
+    this.proven = false;
+    this.dialCause = cause;
+    this.clock.clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
     this.stats.attempts++;
     if (this.stats.attempts === 1) this.setState('connecting');
     let ws: WebSocketLike;
@@ -220,6 +269,7 @@ export class ComfySocket {
     ws.onmessage = (ev) => {
       if (gen !== this.generation) return;
       this.lastFrameAt = this.clock.now();
+      if (!this.proven && isStatusFrame(ev.data)) this.onProven(gen);
       this.emit('message', ev.data);
     };
     ws.onerror = () => {
@@ -261,6 +311,14 @@ export class ComfySocket {
     this.emit('open', { generation: gen, reconnect });
   }
 
+  /** ComfyUI greets every new socket with `status`: proof of a real server, so the next outage starts afresh. */
+  private onProven(gen: number): void {
+    this.proven = true;
+    this.failures = 0;
+    this.signalsArmed = true;
+    this.emit('proven', { generation: gen });
+  }
+
   /** The current connection is gone (its close event passed the generation guard, or we abandoned it). */
   private onDown(code: number): void {
     const wasOpen = this.opened;
@@ -268,6 +326,9 @@ export class ComfySocket {
     this.clearConnectionTimers();
     this.emit('close', { code, opened: wasOpen });
     if (this.stopped) return;
+    // failures is 0 only after a connection that proved itself (or before the first): a new outage
+    if (this.failures === 0) this.downSince = this.clock.now();
+    if (!this.proven && this.dialCause === 'signal') this.signalsArmed = false;
     if (!wasOpen) this.handshakeFailures++;
     this.maybeDiagnose();
     this.scheduleRetry();
@@ -286,10 +347,55 @@ export class ComfySocket {
         : planned;
     this.setState(this.downState());
     this.clock.clearTimeout(this.retryTimer);
+    this.retryAt = this.clock.now() + delay;
     this.retryTimer = this.clock.setTimeout(() => {
       this.retryTimer = undefined;
       if (!this.stopped) this.dial();
     }, delay);
+    this.scheduleReachProbe();
+  }
+
+  /** While the doctor asks HTTP why handshakes fail, its answers are not news that the server is back. */
+  private canDialOnSignal(): boolean {
+    return this.signalsArmed && !this.diagnosing && !this.blocked();
+  }
+
+  private blocked(): boolean {
+    return this.verdict === 'rejected' || this.verdict === 'auth-required';
+  }
+
+  /** The next HTTP reachability probe of this wait, if the policy probes and it comes before the handshake. */
+  private scheduleReachProbe(): void {
+    const { probe, backoff } = this.o;
+    // a rejected or auth-required server needs the user's fix, not a poll
+    if (!probe || !backoff.probeDelay || this.stopped || this.ws || this.blocked()) return;
+    if (this.retryTimer === undefined) return;
+    const now = this.clock.now();
+    const delay = backoff.probeDelay(now - this.downSince, this.random);
+    if (delay === null || now + delay >= this.retryAt) return;
+    this.clock.clearTimeout(this.probeTimer);
+    this.probeTimer = this.clock.setTimeout(() => this.reachProbe(probe), delay);
+  }
+
+  private reachProbe(probe: () => Promise<boolean>): void {
+    this.probeTimer = undefined;
+    if (this.stopped || this.ws || this.reachProbing || this.blocked()) return;
+    const gen = this.generation;
+    this.reachProbing = true;
+    this.stats.reachProbes++;
+    probe()
+      .catch(() => false)
+      .then((answers) => {
+        this.reachProbing = false;
+        if (this.stopped || this.ws || gen !== this.generation || this.blocked()) return;
+        if (answers) {
+          // disarmed: HTTP is up but WS failed on it; wait for the scheduled handshake, probe no more
+          if (this.canDialOnSignal()) this.dialNow('signal');
+          return;
+        }
+        this.signalsArmed = true; // unreachable again: its next answer is news
+        this.scheduleReachProbe();
+      });
   }
 
   private downState(): ConnectionState {
@@ -413,6 +519,19 @@ export class ComfySocket {
         // A throwing listener must not break the connection logic of everyone else.
       }
     }
+  }
+}
+
+/**
+ * Whether a frame is ComfyUI's `status` event. Called only until a connection's first one, and parses
+ * only frames that mention "status" at all, so other traffic pays a substring check at most.
+ */
+function isStatusFrame(data: unknown): boolean {
+  if (typeof data !== 'string' || !data.includes('"status"')) return false;
+  try {
+    return (JSON.parse(data) as { type?: unknown } | null)?.type === 'status';
+  } catch {
+    return false;
   }
 }
 

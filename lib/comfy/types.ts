@@ -213,18 +213,27 @@ export const systemClock: Clock = {
 /** Injected randomness in [0, 1); tests pass a seeded or fixed source. */
 export type Random = () => number;
 
-/** The subset of the WHATWG WebSocket this core needs; browsers' and `ws`'s both satisfy it. */
+/**
+ * An event-handler slot that accepts handlers declared for a richer event type. Browsers type `onclose`
+ * as taking a DOM `CloseEvent`, `ws` as taking its own `CloseEvent`; both carry at least the fields
+ * named here. Handler slots are compared bivariantly (method syntax), so both classes are assignable
+ * without a cast, while what this core reads from an event stays checked.
+ */
+type EventSlot<E> = { handle(event: E): void }['handle'] | null;
+
+/** The subset of the WHATWG WebSocket this core needs; the DOM's and `ws`'s both satisfy it. */
 export interface WebSocketLike {
   binaryType: string;
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onclose: ((ev: { code: number; reason: string; wasClean?: boolean }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
+  onopen: EventSlot<unknown>;
+  onclose: EventSlot<{ code: number; reason: string; wasClean?: boolean }>;
+  onerror: EventSlot<unknown>;
+  onmessage: EventSlot<{ data: unknown }>;
 }
 
+/** The DOM's `WebSocket`, the default export of the `ws` package, or any class shaped like them. */
 export type WebSocketCtor = new (url: string) => WebSocketLike;
 
 export type FetchLike = typeof fetch;

@@ -85,13 +85,21 @@ export interface ProtocolMap {
    * once instead of at the next watchdog tick) and answer with the engine's own confirmation.
    */
   'bg:ensureEngine': { req: Record<string, never>; res: EngineStatus };
-  /** The engine confirms it is alive; `startedAt` identifies this engine instance. */
+  /**
+   * A page opened (sent only by `bg:ensureEngine`): the engine confirms it is alive (`startedAt`
+   * identifies this instance) and, since someone is looking, every waiting connection dials now.
+   */
   'engine:status': { req: Record<string, never>; res: { startedAt: number } };
   /** The tab bridge relays what the ComfyUI tab's own socket received (accepted from configured servers only). */
   'engine:tabFrames': {
     req: { frames: { type: string; data: unknown }[] };
     res: { ok: boolean; applied: number };
   };
+  /**
+   * The ComfyUI tab's own socket reopened (the frontend's `reconnected`): that server is back, so the
+   * engine dials it now. Acted on only for a tab on a configured server's origin; `ok` says whether one was.
+   */
+  'engine:tabReconnected': { req: Record<string, never>; res: { ok: boolean } };
 }
 
 export interface EngineStatus {

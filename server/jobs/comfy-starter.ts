@@ -167,7 +167,7 @@ export class ComfyJobStarter implements JobStarter {
       url: cfg.url,
       ...(cfg.token !== undefined && { token: cfg.token }),
       clientId: `comfypulse-sync-${randomUUID().replace(/-/g, '')}`,
-      WebSocket: this.deps.WebSocket ?? (WebSocket as unknown as WebSocketCtor),
+      WebSocket: this.deps.WebSocket ?? WebSocket,
       fetch: this.deps.fetch,
       clock: this.deps.clock,
     });

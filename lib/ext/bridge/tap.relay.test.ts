@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createRelay } from './relay';
+import { createRelay, type RelaySend } from './relay';
 import { attachTap, TAP_SOURCE, type TapMessage, type TapWindow } from './tap';
 
 function fakeWindow() {
@@ -64,12 +64,23 @@ describe('tab tap', () => {
     await new Promise((r) => setTimeout(r, 10));
     runTimers();
     expect(posted).toHaveLength(1);
-    expect(posted[0]!.frames).toEqual([
+    expect((posted[0] as Extract<TapMessage, { frames: unknown }>).frames).toEqual([
       {
         type: 'preview',
         data: { prompt_id: 'p', node_id: '2', display_node_id: undefined, mime: 'image/jpeg', image: 'AQID' },
       },
     ]);
+  });
+
+  it("relays the frontend's `reconnected` at once, unbatched: the server is back", () => {
+    const { win, posted } = fakeWindow();
+    const api = new EventTarget();
+    win.app = { api };
+    attachTap(win);
+    api.dispatchEvent(new CustomEvent('reconnecting'));
+    api.dispatchEvent(new CustomEvent('reconnected'));
+    // no timer ran: the signal is not held for the next frame batch
+    expect(posted).toEqual([{ source: TAP_SOURCE, reconnected: true }]);
   });
 
   it('gives up quietly on a page that never gets a ComfyUI api', () => {
@@ -83,18 +94,22 @@ describe('tab tap', () => {
 describe('tab relay', () => {
   function relayOn() {
     const target = new EventTarget();
-    const forwarded: unknown[] = [];
-    createRelay(target as unknown as Window, async (frames) => forwarded.push(frames));
+    const sent: [string, unknown][] = [];
+    const send: RelaySend = async (type, payload) => {
+      sent.push([type, payload]);
+      return { ok: true, applied: 1 };
+    };
+    createRelay(target as unknown as Window, send);
     const deliver = (data: unknown, source: unknown = target) => {
       const e = new MessageEvent('message', { data });
       Object.defineProperty(e, 'source', { value: source });
       target.dispatchEvent(e);
     };
-    return { forwarded, deliver };
+    return { sent, deliver };
   }
 
-  it('forwards valid tap messages from its own window only', () => {
-    const { forwarded, deliver } = relayOn();
+  it('forwards valid tap frames from its own window only, as engine:tabFrames', () => {
+    const { sent, deliver } = relayOn();
     const frames = [{ type: 'progress', data: { value: 1, max: 2, prompt_id: 'p' } }];
     deliver({ source: TAP_SOURCE, frames });
     deliver({ source: TAP_SOURCE, frames }, {});
@@ -102,6 +117,23 @@ describe('tab relay', () => {
     deliver({ source: TAP_SOURCE, frames: [{ type: 'status', data: {} }] });
     deliver({ source: TAP_SOURCE, frames: [{ type: 'progress', data: 'x' }] });
     deliver({ source: TAP_SOURCE, frames: Array.from({ length: 501 }, () => frames[0]) });
-    expect(forwarded).toEqual([frames]);
+    expect(sent).toEqual([['engine:tabFrames', { frames }]]);
+  });
+
+  it.each([
+    [{ source: TAP_SOURCE, reconnected: true }, [['engine:tabReconnected', {}]]],
+    [{ source: TAP_SOURCE, reconnected: 'yes' }, []],
+    [{ source: 'someone-else', reconnected: true }, []],
+    [{ source: TAP_SOURCE, frames: [] }, []],
+  ])('relays the reconnected signal %o → %o', (message, expected) => {
+    const { sent, deliver } = relayOn();
+    deliver(message);
+    expect(sent).toEqual(expected);
+  });
+
+  it('a page posting the signal as another window changes nothing', () => {
+    const { sent, deliver } = relayOn();
+    deliver({ source: TAP_SOURCE, reconnected: true }, {});
+    expect(sent).toEqual([]);
   });
 });

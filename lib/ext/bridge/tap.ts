@@ -8,6 +8,10 @@
  *
  * Only event types whose `detail` is the wire `data` are relayed; `executing` is not (the frontend
  * reduces it to a node id without the prompt id), and progress_state carries the node states instead.
+ *
+ * It also relays, at once and unbatched, the frontend's `reconnected` event: the tab's own socket (which
+ * retries every 300 ms) reopened, so the server is back, and the extension's socket may dial now rather
+ * than at the end of its backoff wait.
  */
 
 export const TAP_SOURCE = 'comfypulse-tap';
@@ -29,10 +33,14 @@ export const PREVIEW_FRAME = 'preview';
 /** Larger previews are not relayed (SaveImageWebsocket sends full-size images as previews). */
 export const TAP_PREVIEW_MAX_BYTES = 2 * 1024 * 1024;
 
-export interface TapMessage {
-  source: typeof TAP_SOURCE;
-  frames: { type: string; data: unknown }[];
+export interface TapFrame {
+  type: string;
+  data: unknown;
 }
+
+export type TapMessage =
+  | { source: typeof TAP_SOURCE; frames: TapFrame[] }
+  | { source: typeof TAP_SOURCE; reconnected: true };
 
 /** Base64 without spreading a large array into one call. */
 export function toBase64(bytes: Uint8Array): string {
@@ -63,9 +71,9 @@ export function attachTap(
   const flushMs = opts.flushMs ?? 30;
   const pollMs = opts.pollMs ?? 250;
   let waited = 0;
-  let queue: TapMessage['frames'] = [];
+  let queue: TapFrame[] = [];
   /** Only the newest preview is worth sending; older ones are dropped before they cost a message. */
-  let preview: TapMessage['frames'][number] | null = null;
+  let preview: TapFrame | null = null;
   let previewSeq = 0;
   let scheduled = false;
 
@@ -87,6 +95,10 @@ export function attachTap(
   };
 
   const listen = (api: ApiLike) => {
+    api.addEventListener('reconnected', () => {
+      const message: TapMessage = { source: TAP_SOURCE, reconnected: true };
+      win.postMessage(message, win.location.origin);
+    });
     for (const type of TAPPED_TYPES) {
       api.addEventListener(type, (e: Event) => {
         const data = (e as CustomEvent).detail;

@@ -102,11 +102,11 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
     await connected(h);
     const id = await h.engine.submit(h.serverId, stepsWorkflow(30, 200));
     await h.waitForJob((j) => j.promptId === id && j.progress > 0.1, 10_000, 'progress');
-    const opensBefore = h.engine.connection(h.serverId)!.socket.stats.opens;
+    const opensBefore = h.engine.connection(h.serverId)!.client.socket.stats.opens;
     sim.dropAllSockets();
     const done = await h.waitForJob((j) => j.promptId === id && j.active === 0, 20_000, 'end after drop');
     expect(done.status).toBe('success');
-    expect(h.engine.connection(h.serverId)!.socket.stats.opens).toBeGreaterThan(opensBefore);
+    expect(h.engine.connection(h.serverId)!.client.socket.stats.opens).toBeGreaterThan(opensBefore);
   });
 
   it('marks the running and the pending job lost when the server restarts and forgets its queue', async () => {

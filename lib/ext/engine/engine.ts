@@ -9,12 +9,13 @@ import { z } from 'zod';
 import type { ComfyError } from '../../comfy/errors';
 import { toComfyEvent } from '../../comfy/messages';
 import type { ApiPrompt, ComfyEvent, ConnectionState } from '../../comfy/types';
-import { PREVIEW_FRAME, TAP_PREVIEW_MAX_BYTES } from '../bridge/tap';
+import { PREVIEW_FRAME, TAP_PREVIEW_MAX_BYTES, TAPPED_TYPES } from '../bridge/tap';
 import type { ServerRecord } from '../db';
 import type { Translate } from '../i18n';
 import type { CancelOutcome, DoctorReport, ProtocolRequest, ProtocolResponse } from '../protocol';
 import { DEFAULT_SETTINGS, getSettings, type Settings } from '../settings';
-import { type ConnectionDeps, ServerConnection } from './connection';
+import { ServerConnection } from './connection';
+import type { ConnectionDeps } from './connection-deps';
 import { runDoctor } from './doctor';
 import type { Flushed } from './writer';
 
@@ -64,6 +65,9 @@ export function tabPreviewEvent(data: unknown): ComfyEvent | null {
     ...(p.data.display_node_id ? { displayNodeId: p.data.display_node_id } : {}),
   };
 }
+
+/** What the tab bridge may feed in: exactly what the tap relays (per-prompt events only). */
+const TAB_TYPES: ReadonlySet<string> = new Set([PREVIEW_FRAME, ...TAPPED_TYPES]);
 
 function signature(s: ServerRecord): string {
   return JSON.stringify([s.url, s.token ?? '', s.tokenMode, s.clientId, s.enabled]);
@@ -182,10 +186,12 @@ export class Engine {
     let pending = 0;
     let single: number | undefined;
     for (const { conn } of this.conns.values()) {
-      const a = conn.activity();
-      running += a.running;
-      pending += a.pending;
-      if (a.runningProgress !== undefined) single = a.runningProgress;
+      for (const j of Object.values(conn.client.getJobs())) {
+        if (j.status === 'running') {
+          running++;
+          single = j.progress;
+        } else if (j.status === 'pending') pending++;
+      }
     }
     return { running, pending, ...(running === 1 && single !== undefined ? { singleProgress: single } : {}) };
   }
@@ -225,7 +231,7 @@ export class Engine {
     await Promise.all(
       targets.map((c) => {
         if (!c) return undefined;
-        c.socket.retryNow();
+        c.client.retryNow();
         return c.reconcile();
       }),
     );
@@ -261,27 +267,48 @@ export class Engine {
   }
 
   /**
-   * Frames relayed by the tab bridge from a page at `pageUrl`. Accepted only when that page is one of
-   * the configured servers (its origin and path prefix); each frame is decoded like a socket frame.
+   * "The server may be back" from outside (the browser came online, a page opened): every connection
+   * that is waiting to reconnect dials now instead of at the end of its backoff wait.
    */
-  ingestTabFrames(pageUrl: string, frames: readonly { type: string; data: unknown }[]): number {
+  dialNow(): void {
+    for (const { conn } of this.conns.values()) conn.client.retryNow();
+  }
+
+  /** The connection of the configured server a page at `pageUrl` belongs to (origin and path prefix). */
+  private connectionOfPage(pageUrl: string): ServerConnection | undefined {
     let page: URL;
     try {
       page = new URL(pageUrl);
     } catch {
-      return 0;
+      return undefined;
     }
-    const conn = [...this.conns.values()]
+    return [...this.conns.values()]
       .map((c) => c.conn)
       .find((c) => {
         const base = new URL(c.server.url);
         return base.origin === page.origin && page.pathname.startsWith(base.pathname.replace(/\/?$/, '/'));
       });
+  }
+
+  /** The ComfyUI tab at `pageUrl` saw its own socket reopen: that server is back, dial it now. */
+  tabReconnected(pageUrl: string): boolean {
+    const conn = this.connectionOfPage(pageUrl);
+    conn?.client.retryNow();
+    return conn !== undefined;
+  }
+
+  /**
+   * Frames relayed by the tab bridge from a page at `pageUrl`. Accepted only when that page is one of
+   * the configured servers; each frame is decoded like a socket frame.
+   */
+  ingestTabFrames(pageUrl: string, frames: readonly { type: string; data: unknown }[]): number {
+    const conn = this.connectionOfPage(pageUrl);
     if (!conn) return 0;
     let applied = 0;
     for (const f of frames) {
+      if (!TAB_TYPES.has(f.type)) continue;
       const ev = f.type === PREVIEW_FRAME ? tabPreviewEvent(f.data) : toComfyEvent(f);
-      if (ev && conn.ingestTab(ev)) applied++;
+      if (ev && conn.client.ingestExternal(ev)) applied++;
     }
     return applied;
   }

@@ -33,6 +33,16 @@ export interface EngineHostDeps {
   log?(msg: string, e?: unknown): void;
   /** Defaults to the system clock; tests pass a fake one. */
   clock?: Clock;
+  /**
+   * Where the browser's `online` event fires (every connection then dials at once). Defaults to the
+   * hosting document's global (the offscreen document, Firefox's background page).
+   */
+  onlineEvents?: OnlineEvents;
+}
+
+export interface OnlineEvents {
+  addEventListener(type: 'online', cb: () => void): void;
+  removeEventListener(type: 'online', cb: () => void): void;
 }
 
 export interface EngineHost {
@@ -45,6 +55,14 @@ export interface EngineHost {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The hosting document's own event target, where there is one (not in Node). */
+function globalOnlineEvents(): OnlineEvents | undefined {
+  const g = globalThis as Partial<OnlineEvents>;
+  return typeof g.addEventListener === 'function' && typeof g.removeEventListener === 'function'
+    ? (g as OnlineEvents)
+    : undefined;
+}
 
 export function startEngineHost(deps: EngineHostDeps): EngineHost {
   const { db } = deps;
@@ -105,11 +123,18 @@ export function startEngineHost(deps: EngineHostDeps): EngineHost {
     },
     'engine:refresh': (req) => engine.refresh(req),
     'engine:syncStatus': () => sync.getSyncStatus(),
-    'engine:status': () => ({ startedAt }),
+    // only bg:ensureEngine asks, when a page opens: someone is looking, so waiting connections dial now
+    'engine:status': () => {
+      engine.dialNow();
+      return { startedAt };
+    },
     'engine:tabFrames': (req, sender) => {
       const applied = sender.tab && sender.url ? engine.ingestTabFrames(sender.url, req.frames) : 0;
       return { ok: applied > 0, applied };
     },
+    'engine:tabReconnected': (_req, sender) => ({
+      ok: Boolean(sender.tab && sender.url && engine.tabReconnected(sender.url)),
+    }),
   };
   deps.runtime?.onMessage.addListener(
     createDispatcher('engine:', handlers, (type, e) => log(`${type} failed`, e)),
@@ -126,6 +151,10 @@ export function startEngineHost(deps: EngineHostDeps): EngineHost {
     error: (e) => log('settings subscription failed', e),
   });
 
+  const online = deps.onlineEvents ?? globalOnlineEvents();
+  const onOnline = () => engine.dialNow();
+  online?.addEventListener('online', onOnline);
+
   // A cheap liveness signal for open pages: a post on the live channel, no database write, no worker wake-up.
   let heartbeat: unknown;
   const beat = () => {
@@ -140,6 +169,7 @@ export function startEngineHost(deps: EngineHostDeps): EngineHost {
     sync,
     handlers,
     stop: () => {
+      online?.removeEventListener('online', onOnline);
       clock.clearTimeout(heartbeat);
       subscription.unsubscribe();
       sync.stop();

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { TrackerEvent } from '../../comfy/types';
-import { explainVanished } from './connection';
-import { tabPreviewEvent } from './engine';
+import { explainVanished } from './reconcile';
+import type { LocalEvent } from './types';
 
-const gone = (promptId: string, status: 'lost' | 'cancelled'): TrackerEvent => ({
+const gone = (promptId: string, status: 'lost' | 'cancelled'): LocalEvent => ({
   type: 'local:snapshot',
   promptId,
   status,
@@ -31,20 +30,7 @@ describe('explainVanished', () => {
   });
 
   it('never rewrites a cancel the server reported with details', () => {
-    const reported: TrackerEvent = { type: 'local:snapshot', promptId: 'x', status: 'cancelled', endedAt: 5 };
+    const reported: LocalEvent = { type: 'local:snapshot', promptId: 'x', status: 'cancelled', endedAt: 5 };
     expect(explainVanished([reported], true)).toEqual([reported]);
-  });
-});
-
-describe('tabPreviewEvent', () => {
-  it.each([
-    [{ prompt_id: 'p', mime: 'image/webp', image: 'AQID', node_id: '3' }, [1, 2, 3]],
-    [{ prompt_id: 'p', mime: 'text/html', image: 'AQID' }, null],
-    [{ prompt_id: 'p', mime: 'image/png', image: '***' }, null],
-    [{ mime: 'image/png', image: 'AQID' }, null],
-  ])('%o → %o', (data, bytes) => {
-    const ev = tabPreviewEvent(data);
-    if (bytes === null) expect(ev).toBeNull();
-    else expect(ev).toMatchObject({ type: 'preview', promptId: 'p', bytes: new Uint8Array(bytes) });
   });
 });

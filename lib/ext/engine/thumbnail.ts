@@ -1,0 +1,54 @@
+/**
+ * A finished job's output thumbnail: the first image output, re-encoded small by the server
+ * (`/view?preview=webp;90`), stored as a Blob next to the job so notifications and lists can show it.
+ */
+import type { ComfyHttp } from '../../comfy/http';
+import { outputFiles } from '../../comfy/messages';
+import type { Clock, FetchLike, JobState, OutputFile } from '../../comfy/types';
+import type { BlobRecord, ComfyPulseDB, JobRecord, ServerRecord } from '../db';
+import { thumbBlobKey } from '../storage/repo';
+
+export interface ThumbnailDeps {
+  db: ComfyPulseDB;
+  http: ComfyHttp;
+  fetch: FetchLike;
+  clock: Clock;
+  server: Pick<ServerRecord, 'token' | 'tokenMode'>;
+  maxBytes: number;
+}
+
+/** Stores the thumbnail and points the job at it; resolves the updated record, or undefined when there is none. */
+export async function storeThumbnail(
+  deps: ThumbnailDeps,
+  jobKey: string,
+  job: JobState,
+): Promise<JobRecord | undefined> {
+  const files: OutputFile[] = Object.values(job.outputs).flatMap((o) => outputFiles(o));
+  const file = files.find((f) => f.type === 'output') ?? files[0];
+  if (!file) return undefined;
+  const { token, tokenMode } = deps.server;
+  const headers: Record<string, string> =
+    token && tokenMode !== 'query' ? { Authorization: `Bearer ${token}` } : {};
+  const res = await deps.fetch(deps.http.viewUrl(file, { preview: 'webp;90' }), { headers });
+  if (!res.ok) return undefined;
+  const type = res.headers.get('content-type') ?? 'image/webp';
+  if (!type.startsWith('image/')) return undefined;
+  const data = await res.blob();
+  if (data.size === 0 || data.size > deps.maxBytes) return undefined;
+  const key = thumbBlobKey(jobKey);
+  const rec: BlobRecord = {
+    key,
+    jobKey,
+    kind: 'thumb',
+    mime: type,
+    data,
+    size: data.size,
+    createdAt: deps.clock.now(),
+  };
+  const { db } = deps;
+  await db.transaction('rw', db.blobs, db.jobs, async () => {
+    await db.blobs.put(rec);
+    await db.jobs.update(jobKey, { thumbKey: key });
+  });
+  return db.jobs.get(jobKey);
+}
