@@ -32,5 +32,6 @@ if [ -f playwright.config.ts ]; then
   PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/playwright.json" npx playwright test --reporter=list,json || true
 fi
 echo "=== playwright (firefox)"
-PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/playwright-firefox.json" npx playwright test -c e2e-firefox --reporter=list,json || true
+# absolute: Playwright resolves a relative report path against the config's folder, e2e-firefox/
+PLAYWRIGHT_JSON_OUTPUT_NAME="$PWD/$RESULTS/playwright-firefox.json" npx playwright test -c e2e-firefox --reporter=list,json || true
 node scripts/summarize.mjs "$RESULTS"
