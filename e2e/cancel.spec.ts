@@ -3,6 +3,7 @@
  * may touch a job the user did not pick. Run against servers with and without prompt-scoped interrupt.
  */
 import { expect, type SimOptions, test } from './fixtures';
+import { cancelPendingThenRunning } from './support/scenarios';
 
 const modes: { name: string; simOptions: SimOptions }[] = [
   { name: 'prompt-scoped interrupt', simOptions: { originCheck: true, promptScopedInterrupt: true } },
@@ -20,29 +21,7 @@ for (const mode of modes) {
       const panel = await openSidePanel();
       await panel.expectConnection('connected');
 
-      const running = await comfy.post('slow', { steps: 120, delayMs: 250 });
-      const keep = await comfy.post('ok', { steps: 4, delayMs: 100 });
-      const remove = await comfy.post('ok', { steps: 4, delayMs: 100 });
-      await panel.waitUntilMidJob(running);
-      await panel.expectStatus(keep, 'pending');
-      await panel.expectStatus(remove, 'pending');
-
-      await panel.cancel(remove);
-      await panel.expectStatus(remove, 'cancelled');
-      // The running job went on: still running, and its progress still moves.
-      const before = await panel.progressNow(running);
-      await expect.poll(() => panel.progressNow(running), { timeout: 10_000 }).toBeGreaterThan(before);
-      await panel.expectStatus(running, 'running');
-      await panel.expectStatus(keep, 'pending');
-
-      await panel.cancel(running);
-      await expect(panel.card(running)).toHaveAttribute('data-status', /^(interrupted|cancelled)$/);
-      await panel.expectStatus(keep, 'success', 30_000);
-
-      // The server agrees: the interrupted job ended early, the deleted one never ran, the other succeeded.
-      expect((await comfy.waitForHistory(running)).status?.status_str).toBe('error');
-      expect((await comfy.waitForHistory(keep)).status?.status_str).toBe('success');
-      expect(await comfy.history(remove)).toBeUndefined();
+      await cancelPendingThenRunning(panel, comfy);
     });
   });
 }

@@ -3,7 +3,7 @@
  * --enable-cors-header), the extension connects and shows a job posted over HTTP live in both views.
  */
 import { expect, type SimOptions, test } from './fixtures';
-import { expectPreviewsChanged, expectProgressRose } from './support/live';
+import { postJobAndWatchItLive } from './support/scenarios';
 import { notificationIds, recordedNotifications, sessionRules } from './support/sw';
 
 const modes: { name: string; simOptions: SimOptions }[] = [
@@ -32,28 +32,7 @@ for (const mode of modes) {
         expect(rule.condition.requestDomains).toEqual(['127.0.0.1']);
       }
 
-      await panel.startRecording(['PeerSteps']);
-      await popup.startRecording(['PeerSteps']);
-
-      const id = await comfy.post('ok', { steps: 16, delayMs: 250 });
-
-      await panel.expectStatus(id, 'success', 30_000);
-      await popup.expectStatus(id, 'success', 10_000);
-      expect((await comfy.history(id))?.status?.status_str).toBe('success');
-      for (const [name, view] of [
-        ['side panel', panel],
-        ['popup', popup],
-      ] as const) {
-        await test.step(`${name} showed the job live`, async () => {
-          const rec = await view.readRecord(id);
-          expect(rec.statuses).toContain('running');
-          expect(rec.statuses.at(-1)).toBe('success');
-          expectProgressRose(rec);
-          expectPreviewsChanged(rec);
-          expect(rec.seenText.PeerSteps, 'the current node (class type PeerSteps) was shown').toBe(true);
-          await view.expectThumbnail(id, rec.previews);
-        });
-      }
+      await postJobAndWatchItLive({ 'side panel': panel, popup }, comfy);
 
       await expect.poll(() => notificationIds(serviceWorker)).not.toHaveLength(0);
       const shown = await recordedNotifications(serviceWorker);

@@ -36,8 +36,12 @@ if (existsSync(vitest)) {
   console.log('FAILED: vitest left no report');
 }
 
-if (existsSync('playwright.config.ts')) {
-  const pw = join(dir, 'playwright.json');
+for (const [config, report] of [
+  ['playwright.config.ts', 'playwright.json'],
+  ['e2e-firefox/playwright.config.ts', 'playwright-firefox.json'],
+]) {
+  if (!existsSync(config)) continue;
+  const pw = join(dir, report);
   if (existsSync(pw)) {
     const r = JSON.parse(readFileSync(pw, 'utf8'));
     passed += r.stats.expected + (r.stats.flaky ?? 0);
@@ -45,11 +49,11 @@ if (existsSync('playwright.config.ts')) {
     skipped += r.stats.skipped;
     for (const e of r.errors ?? []) {
       failed++;
-      console.log(`FAILED (playwright): ${String(e.message).split('\n')[0]}`);
+      console.log(`FAILED (${report}): ${String(e.message).split('\n')[0]}`);
     }
   } else {
     failed++;
-    console.log('FAILED: playwright left no report');
+    console.log(`FAILED: ${config} left no report`);
   }
 }
 

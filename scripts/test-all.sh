@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one command that sets up a fresh machine and runs every suite:
-#   lint, typecheck, unit/integration (Vitest, incl. PostgreSQL + PGlite), extension build, e2e (Playwright + Chromium).
+#   lint, typecheck, unit/integration (Vitest, incl. PostgreSQL + PGlite), extension build, e2e (Playwright + Chromium),
+#   e2e in Firefox ESR (puppeteer-core over WebDriver BiDi, Playwright's runner).
 # It always ends with one plain line "N passed, N failed, N skipped" that adds up every suite,
 # and exits non-zero when anything failed or a suite could not run.
 set -uo pipefail
@@ -30,4 +31,7 @@ if [ -f playwright.config.ts ]; then
   echo "=== playwright"
   PLAYWRIGHT_JSON_OUTPUT_NAME="$RESULTS/playwright.json" npx playwright test --reporter=list,json || true
 fi
+echo "=== playwright (firefox)"
+# absolute: Playwright resolves a relative report path against the config's folder, e2e-firefox/
+PLAYWRIGHT_JSON_OUTPUT_NAME="$PWD/$RESULTS/playwright-firefox.json" npx playwright test -c e2e-firefox --reporter=list,json || true
 node scripts/summarize.mjs "$RESULTS"

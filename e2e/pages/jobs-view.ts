@@ -3,6 +3,7 @@
  * connection badge. Only the UI contract of issue 3 (data-testid, data-status, data-state, ARIA) is used.
  */
 import { expect, type Locator, type Page } from '@playwright/test';
+import { JOB_ENTRY, jobEntry, type LiveRecord, readJobRecord, recordJobCards } from '../support/recorder';
 
 export type JobStatus = 'pending' | 'running' | 'success' | 'error' | 'interrupted' | 'cancelled' | 'lost';
 export type ConnectionState =
@@ -13,38 +14,9 @@ export type ConnectionState =
   | 'rejected'
   | 'auth-required';
 
-/** What the page showed for one job over time, recorded inside the page by a MutationObserver. */
-export interface LiveRecord {
-  /** Distinct aria-valuenow values of the job's progress bar, in the order they appeared. */
-  progress: number[];
-  /** Distinct preview `src` values, in order. */
-  previews: string[];
-  /** Statuses the card went through, in order. */
-  statuses: string[];
-  /** Whether the card's text ever contained each watched string (e.g. the current node's class type). */
-  seenText: Record<string, boolean>;
-}
+export type { LiveRecord } from '../support/recorder';
 
-declare global {
-  interface Window {
-    __cpRecorders?: Record<string, LiveRecord>;
-  }
-}
-
-/**
- * Whatever shows a job in a view: its card while active, its row in the side panel's history, or its tile
- * in the popup's gallery of latest results. Each carries `data-prompt-id` and `data-status`, and a view shows
- * each job at most once.
- */
-export const JOB_ENTRY = ['job-card', 'history-row', 'gallery-item']
-  .map((t) => `[data-testid="${t}"][data-prompt-id]`)
-  .join(', ');
-
-export function jobEntry(promptId: string): string {
-  return ['job-card', 'history-row', 'gallery-item']
-    .map((t) => `[data-testid="${t}"][data-prompt-id="${promptId}"]`)
-    .join(', ');
-}
+export { JOB_ENTRY, jobEntry };
 
 export class JobsView {
   constructor(readonly page: Page) {}
@@ -67,7 +39,7 @@ export class JobsView {
     return this.card(promptId).locator('img[data-testid="job-preview"]').first();
   }
 
-  async expectStatus(promptId: string, status: JobStatus, timeout = 30_000): Promise<void> {
+  async expectStatus(promptId: string, status: JobStatus | RegExp, timeout = 30_000): Promise<void> {
     await expect(this.card(promptId)).toHaveAttribute('data-status', status, { timeout });
   }
 
@@ -89,46 +61,12 @@ export class JobsView {
    * between two Playwright polls can be missed.
    */
   async startRecording(watchText: string[] = []): Promise<void> {
-    await this.page.evaluate(
-      ({ watchText, selector }) => {
-        const recorders: Record<string, LiveRecord> = {};
-        window.__cpRecorders = recorders;
-        const sample = () => {
-          for (const card of document.querySelectorAll(selector)) {
-            const id = card.getAttribute('data-prompt-id') ?? '';
-            recorders[id] ??= {
-              progress: [],
-              previews: [],
-              statuses: [],
-              seenText: Object.fromEntries(watchText.map((t) => [t, false])),
-            };
-            const rec = recorders[id];
-            const status = card.getAttribute('data-status');
-            if (status && rec.statuses.at(-1) !== status) rec.statuses.push(status);
-            const bar = card.querySelector('[role="progressbar"]');
-            const now = bar ? Number(bar.getAttribute('aria-valuenow')) : Number.NaN;
-            if (!Number.isNaN(now) && rec.progress.at(-1) !== now) rec.progress.push(now);
-            const src = card.querySelector('img[data-testid="job-preview"]')?.getAttribute('src');
-            if (src && rec.previews.at(-1) !== src) rec.previews.push(src);
-            const text = card.textContent ?? '';
-            for (const t of watchText) if (text.includes(t)) rec.seenText[t] = true;
-          }
-        };
-        sample();
-        new MutationObserver(sample).observe(document.body, {
-          subtree: true,
-          childList: true,
-          attributes: true,
-          characterData: true,
-        });
-      },
-      { watchText, selector: JOB_ENTRY },
-    );
+    await this.page.evaluate(recordJobCards, { watchText, selector: JOB_ENTRY });
   }
 
   /** What the page showed for a job since `startRecording`; throws if the job's card never appeared. */
   async readRecord(promptId: string): Promise<LiveRecord> {
-    const rec = await this.page.evaluate((id) => window.__cpRecorders?.[id], promptId);
+    const rec = await this.page.evaluate(readJobRecord, promptId);
     if (!rec)
       throw new Error(`job ${promptId} never appeared on ${this.page.url()} (or recording never started)`);
     return rec;

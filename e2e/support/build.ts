@@ -11,7 +11,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const BUILD_DIR = join(ROOT, '.output/chrome-mv3');
+/** The build folder per browser (`npx wxt build` / `npx wxt build -b firefox`). */
+export const BUILD_DIRS = {
+  chrome: join(ROOT, '.output/chrome-mv3'),
+  firefox: join(ROOT, '.output/firefox-mv2'),
+} as const;
+export type BuildTarget = keyof typeof BUILD_DIRS;
+export const BUILD_DIR = BUILD_DIRS.chrome;
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Everything that goes into the extension bundle; a change to any of these makes the build stale. */
@@ -38,8 +44,8 @@ function newestMtime(path: string): number {
   return newest;
 }
 
-export function buildIsStale(): boolean {
-  const manifest = join(BUILD_DIR, 'manifest.json');
+export function buildIsStale(target: BuildTarget = 'chrome'): boolean {
+  const manifest = join(BUILD_DIRS[target], 'manifest.json');
   if (!existsSync(manifest)) return true;
   const built = statSync(manifest).mtimeMs;
   return SOURCES.some((s) => newestMtime(join(ROOT, s)) > built);
@@ -56,22 +62,24 @@ export function assertChromium(): void {
 }
 
 /** Builds the extension when missing or older than its sources; returns the build folder. */
-export function ensureBuild(log: (line: string) => void = () => {}): string {
-  if (buildIsStale()) {
-    log('building the extension (npx wxt build)...');
-    execFileSync('npx', ['wxt', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+export function ensureBuild(log: (line: string) => void = () => {}, target: BuildTarget = 'chrome'): string {
+  const dir = BUILD_DIRS[target];
+  const args = target === 'chrome' ? ['wxt', 'build'] : ['wxt', 'build', '-b', target];
+  if (buildIsStale(target)) {
+    log(`building the extension (npx ${args.join(' ')})...`);
+    execFileSync('npx', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   }
-  if (!existsSync(join(BUILD_DIR, 'manifest.json'))) {
-    throw new Error(`The extension build is missing: ${BUILD_DIR}/manifest.json (run "npx wxt build").`);
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    throw new Error(`The extension build is missing: ${dir}/manifest.json (run "npx ${args.join(' ')}").`);
   }
-  return BUILD_DIR;
+  return dir;
 }
 
 /** Copies the build to `dest` so that a concurrent rebuild cannot change the files under a running browser. */
-export function snapshotBuild(dest: string): string {
+export function snapshotBuild(dest: string, target: BuildTarget = 'chrome'): string {
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(dirname(dest), { recursive: true });
-  cpSync(BUILD_DIR, dest, { recursive: true });
+  cpSync(BUILD_DIRS[target], dest, { recursive: true });
   if (!existsSync(join(dest, 'manifest.json'))) throw new Error(`Copying the build to ${dest} failed`);
   return dest;
 }

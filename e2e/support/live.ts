@@ -18,3 +18,12 @@ export function expectPreviewsChanged(rec: LiveRecord, minDistinct = 2): void {
     minDistinct,
   );
 }
+
+/** A job that ran to success was shown live: running, rising progress, changing previews, its node's class. */
+export function expectShownLive(rec: LiveRecord, nodeClass = 'PeerSteps'): void {
+  expect(rec.statuses).toContain('running');
+  expect(rec.statuses.at(-1)).toBe('success');
+  expectProgressRose(rec);
+  expectPreviewsChanged(rec);
+  expect(rec.seenText[nodeClass], `the current node (class type ${nodeClass}) was shown`).toBe(true);
+}

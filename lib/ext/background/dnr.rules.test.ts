@@ -1,8 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { makeServer } from '../testing/records';
-import { buildHeaderRules, type DnrApi, type HeaderRule, syncHeaderRules } from './dnr';
+import { buildHeaderRules, type DnrApi, extensionInitiator, type HeaderRule, syncHeaderRules } from './dnr';
 
 const EXT = 'abcdefghijklmnopabcdefghijklmnop';
+
+describe('the initiator the rules are scoped to', () => {
+  it.each([
+    [
+      'Chrome: the extension id',
+      'chrome-extension://pjkjafjciljoajlgpeaaopnjbmdhjion/',
+      'pjkjafjciljoajlgpeaaopnjbmdhjion',
+    ],
+    [
+      'Firefox: the internal UUID, not the gecko id',
+      'moz-extension://3c5a5b4e-6f2d-4a51-9d1e-0c0a7e2b1f10/',
+      '3c5a5b4e-6f2d-4a51-9d1e-0c0a7e2b1f10',
+    ],
+  ])('%s', (_name, base, expected) => {
+    expect(extensionInitiator({ getURL: (p) => `${base}${p.replace(/^\//, '')}` })).toBe(expected);
+  });
+});
 
 describe('DNR header rules', () => {
   const servers = [

@@ -4,8 +4,8 @@
  * ComfyUI's origin middleware answers 403 when a loopback server sees an `Origin` whose host differs from
  * `Host`; an extension sends `Origin: chrome-extension://<id>` on POSTs and WebSocket handshakes. One rule
  * per configured server sets `Origin` to that server's own origin, on requests that:
- * - the extension itself started (`initiatorDomains: [extension id]`), so no web page's traffic, the
- *   ComfyUI tab included, is ever touched;
+ * - the extension itself started (`initiatorDomains: [the host of the extension's own URLs]`, see
+ *   `extensionInitiator`), so no web page's traffic, the ComfyUI tab included, is ever touched;
  * - go to that server's host and port only (`requestDomains` plus a URL regex that pins the port, since
  *   two servers can share a host);
  * - are fetches or WebSockets.
@@ -44,6 +44,16 @@ export interface DnrApi {
   updateSessionRules(options: { removeRuleIds?: number[]; addRules?: HeaderRule[] }): Promise<void>;
 }
 
+/**
+ * The domain a browser reports as the initiator of the extension's own requests: the host of its pages'
+ * URL. On Chrome that is the extension id. On Firefox it is the profile's internal UUID
+ * (`moz-extension://<uuid>/`), never `runtime.id`: that is the gecko id (`name@domain`), which Firefox
+ * rejects as a domain and which no request carries.
+ */
+export function extensionInitiator(runtime: { getURL(path: string): string }): string {
+  return new URL(runtime.getURL('/')).host;
+}
+
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -57,7 +67,7 @@ function urlRegexFor(origin: URL): string {
 
 export function buildHeaderRules(
   servers: readonly Pick<ServerRecord, 'url' | 'enabled' | 'token' | 'tokenMode'>[],
-  extensionId: string,
+  initiator: string,
 ): HeaderRule[] {
   const rules: HeaderRule[] = [];
   const seen = new Set<string>();
@@ -68,7 +78,7 @@ export function buildHeaderRules(
     seen.add(parsed.origin);
     const origin = new URL(parsed.origin);
     const condition = {
-      initiatorDomains: [extensionId],
+      initiatorDomains: [initiator],
       requestDomains: [origin.hostname.replace(/^\[|\]$/g, '')],
       regexFilter: urlRegexFor(origin),
     };
@@ -103,9 +113,9 @@ export function buildHeaderRules(
 export async function syncHeaderRules(
   dnr: DnrApi,
   servers: readonly Pick<ServerRecord, 'url' | 'enabled' | 'token' | 'tokenMode'>[],
-  extensionId: string,
+  initiator: string,
 ): Promise<HeaderRule[]> {
-  const rules = buildHeaderRules(servers, extensionId);
+  const rules = buildHeaderRules(servers, initiator);
   const existing = await dnr.getSessionRules();
   const removeRuleIds = existing
     .map((r) => r.id)

@@ -15,7 +15,7 @@ beforeAll(async () => {
 
 type Listener = (m: unknown, s: MessageSender, r: (x: unknown) => void) => true | undefined;
 
-function fakeWorld() {
+function fakeWorld(base = 'chrome-extension://extid/', id = 'extid') {
   const calls: string[] = [];
   const rules: HeaderRule[] = [];
   const listeners: Listener[] = [];
@@ -26,8 +26,8 @@ function fakeWorld() {
   let sidePanelFails = false;
   const apis = {
     runtime: {
-      id: 'extid',
-      getURL: (p: string) => `chrome-extension://extid/${p}`,
+      id,
+      getURL: (p: string) => `${base}${p.replace(/^\//, '')}`,
       sendMessage: async () => undefined,
       onMessage: { addListener: (cb: Listener) => listeners.push(cb) },
       onInstalled: { addListener: () => undefined },
@@ -130,6 +130,14 @@ describe('service worker setup', () => {
     expect(w.calls.indexOf('dnr')).toBeLessThan(w.calls.indexOf('engine.ensure'));
   });
 
+  it('on Firefox scopes the rule to the moz-extension host, not to the gecko id it would refuse', async () => {
+    const uuid = '3c5a5b4e-6f2d-4a51-9d1e-0c0a7e2b1f10';
+    const w = fakeWorld(`moz-extension://${uuid}/`, 'comfypulse@comfypulse.dev');
+    const { boot } = setupBackground({ db: freshDb('bg'), apis: w.apis, engine: w.engine, t, now: () => 1 });
+    await boot();
+    expect(w.rules.map((r) => r.condition.initiatorDomains)).toEqual([[uuid]]);
+  });
+
   it("restores the engine as soon as the worker starts; a page's bg:ensureEngine joins that start and says the engine was down", async () => {
     const w = fakeWorld();
     setupBackground({ db: freshDb('bg'), apis: w.apis, engine: w.engine, t, now: () => 1 });
@@ -169,6 +177,28 @@ describe('service worker setup', () => {
     expect(w.calls).toContain('engine:runDoctor');
   });
 
+  it("still runs the doctor's checks when the browser refuses the header rules", async () => {
+    const w = fakeWorld();
+    const logged: string[] = [];
+    const refusing = {
+      ...w.apis.declarativeNetRequest,
+      updateSessionRules: async () => {
+        throw new Error('Type error for parameter options (Error processing addRules.0.condition)');
+      },
+    };
+    setupBackground({
+      db: freshDb('bg'),
+      apis: { ...w.apis, declarativeNetRequest: refusing },
+      engine: w.engine,
+      t,
+      now: () => 1,
+      log: (m) => logged.push(m),
+    });
+    expect(await w.send('bg:runDoctor', { url: 'http://127.0.0.1:8188' })).toEqual({ ok: true });
+    expect(w.calls).toContain('engine:runDoctor');
+    expect(logged).toContain('header rules refused');
+  });
+
   it('shows activity on the badge', async () => {
     const w = fakeWorld();
     setupBackground({ db: freshDb('bg'), apis: w.apis, engine: w.engine, t, now: () => 1 });
@@ -190,6 +220,41 @@ describe('service worker setup', () => {
     w.failSidePanel();
     w.click('job:local:p1');
     await expect.poll(() => w.tabs).toEqual(['chrome-extension://extid/sidepanel.html#job=local%3Ap1']);
+  });
+
+  it.each([
+    [
+      'opens the sidebar at the job',
+      true,
+      ['sidebar=moz-extension://u/sidepanel.html#job=local%3Ap1', 'sidebar.open'],
+      [],
+    ],
+    [
+      'shows the job in a tab where the sidebar is refused',
+      false,
+      ['sidebar=moz-extension://u/sidepanel.html#job=local%3Ap1'],
+      ['moz-extension://u/sidepanel.html#job=local%3Ap1'],
+    ],
+  ])('on Firefox a notification click %s', async (_name, allowed, calls, tabs) => {
+    const w = fakeWorld('moz-extension://u/', 'comfypulse@comfypulse.dev');
+    const seen: string[] = [];
+    const apis: BackgroundApis = {
+      ...w.apis,
+      sidePanel: undefined,
+      sidebarAction: {
+        setPanel: async (d) => {
+          seen.push(`sidebar=${d.panel}`);
+        },
+        open: async () => {
+          if (!allowed) throw new Error('sidebarAction.open may only be called from a user input handler');
+          seen.push('sidebar.open');
+        },
+      },
+    };
+    setupBackground({ db: freshDb('bg'), apis, engine: w.engine, t, now: () => 100 });
+    w.click('job:local:p1');
+    await expect.poll(() => seen).toEqual(calls);
+    await expect.poll(() => w.tabs).toEqual(tabs);
   });
 });
 

@@ -14,7 +14,7 @@ import type { ProtocolKey, ProtocolRequest, ProtocolResponse } from '../protocol
 import { getSettings } from '../settings';
 import { applyRetention } from '../storage/retention';
 import { badgeFor } from './badge';
-import { type DnrApi, syncHeaderRules } from './dnr';
+import { type DnrApi, extensionInitiator, syncHeaderRules } from './dnr';
 import {
   type AnnounceDeps,
   announceJob,
@@ -70,6 +70,11 @@ export interface BackgroundApis {
     open(o: { windowId?: number; tabId?: number }): Promise<void>;
     setOptions?(o: { path?: string; enabled?: boolean }): Promise<void>;
     setPanelBehavior?(o: { openPanelOnActionClick: boolean }): Promise<void>;
+  };
+  /** Firefox's sidebar (`sidebar_action`), in place of `sidePanel`. */
+  sidebarAction?: {
+    open(): Promise<void>;
+    setPanel(d: { panel: string }): Promise<void>;
   };
   tabs: { create(o: { url: string }): Promise<unknown> };
   permissions?: { contains(p: { origins: string[] }): Promise<boolean> };
@@ -161,7 +166,11 @@ export function setupBackground(deps: BackgroundDeps) {
 
   const syncRules = async () => {
     if (!apis.declarativeNetRequest) return;
-    await syncHeaderRules(apis.declarativeNetRequest, await db.servers.toArray(), apis.runtime.id);
+    await syncHeaderRules(
+      apis.declarativeNetRequest,
+      await db.servers.toArray(),
+      extensionInitiator(apis.runtime),
+    );
   };
 
   let booting: Promise<boolean> | null = null;
@@ -199,6 +208,12 @@ export function setupBackground(deps: BackgroundDeps) {
   ): Promise<boolean> => {
     const path = `sidepanel.html${jobKey ? `#job=${encodeURIComponent(jobKey)}` : ''}`;
     try {
+      if (apis.sidebarAction) {
+        // Firefox allows it only in a user action, which a notification click is not: then the tab below
+        void apis.sidebarAction.setPanel({ panel: apis.runtime.getURL(path) })?.catch(() => undefined);
+        await apis.sidebarAction.open();
+        return true;
+      }
       if (!apis.sidePanel) throw new Error('no side panel');
       const win = windowId ?? (await apis.windows?.getLastFocused())?.id;
       // Not awaited: an await before open() can cost the user gesture open() requires. The browser
@@ -237,8 +252,9 @@ export function setupBackground(deps: BackgroundDeps) {
       ) {
         return missingPermissionReport(t, url);
       }
-      // the doctor's "test the fix" must meet the rules as they are now
-      await syncRules();
+      // The doctor's "test the fix" must meet the rules as they are now. A browser that refuses them
+      // must not answer the user with its raw type error: the doctor's checks then name the 403 and its fix.
+      await syncRules().catch((e) => log('header rules refused', e));
       return engine.call('engine:runDoctor', req);
     },
     'bg:openSidePanel': async (req, sender) => ({

@@ -13,8 +13,18 @@ interface SidePanelApi {
   setOptions?(options: { path?: string; enabled?: boolean }): Promise<void>;
 }
 
+/** Firefox's sidebar (`sidebar_action`), where Chrome has the side panel. */
+interface SidebarActionApi {
+  open(): Promise<void>;
+  setPanel(details: { panel: string }): Promise<void>;
+}
+
 function sidePanelApi(): SidePanelApi | undefined {
   return (globalThis as { chrome?: { sidePanel?: SidePanelApi } }).chrome?.sidePanel;
+}
+
+function sidebarActionApi(): SidebarActionApi | undefined {
+  return (browser as unknown as { sidebarAction?: SidebarActionApi }).sidebarAction;
 }
 
 /** True in the toolbar popup (not when popup.html is opened as a tab, as end-to-end tests do). */
@@ -45,8 +55,17 @@ export function createBrowserServices(): UiServices {
       // unavailable, e.g. it falls back to a tab. The path is set first so the panel shows what was asked
       // for, not a job a notification opened earlier.
       const api = sidePanelApi();
+      const sidebar = sidebarActionApi();
       let opened = false;
-      if (api && windowId !== undefined) {
+      if (sidebar) {
+        // Firefox: `open()` too must run in the click, so nothing before it is awaited
+        const panel = new URL(sidePanelPath(jobKey), location.href).href;
+        void sidebar.setPanel({ panel }).catch(() => undefined);
+        opened = await sidebar.open().then(
+          () => true,
+          () => false,
+        );
+      } else if (api && windowId !== undefined) {
         void api.setOptions?.({ path: sidePanelPath(jobKey), enabled: true }).catch(() => undefined);
         opened = await api.open({ windowId }).then(
           () => true,
