@@ -31,10 +31,8 @@ describe('encodeTimelapse pacing', () => {
       const time = fakeTime();
       const frames = Array.from({ length: 5 }, (_, i) => solidFrame(i * 40, 0, 0));
       const out = await encodeTimelapse(
-        { frames, maxSide: 64, restRatio: ratio },
-        fakeRasterEnv(),
-        time.now,
-        time.rest,
+        { frames, maxSide: 64, restRatio: ratio, format: 'gif' },
+        { raster: fakeRasterEnv(), now: time.now, rest: time.rest },
       );
       expect(out?.frames).toBe(5);
       expect(new GifReader(out!.bytes).numFrames()).toBe(5);

@@ -1,14 +1,19 @@
 /**
- * One timelapse encode, as the Worker runs it: decode and scale the sampled frames, then write the GIF.
- * The request and the answer are plain structured-cloneable data, so they cross `postMessage` unchanged.
+ * One timelapse encode, as the offscreen document's Worker runs it (`encode.worker.ts`): WebM video through
+ * WebCodecs where the browser can encode it (`webm.ts`), else a GIF (`gif.ts`), which every browser can
+ * make. The request and the answer are plain structured-cloneable data, so they cross `postMessage`
+ * unchanged.
  */
 import { DEFAULT_GIF_OPTIONS, type GifOptions, gifSteps } from './gif';
 import { type FrameBytes, type RasterEnv, rasterize } from './rasterize';
+import { encodeWebm, type VideoEnv } from './webm';
 
 export interface EncodeRequest {
   frames: FrameBytes[];
   /** Longest side of the animation in px (frames are scaled down to it, never up). */
   maxSide: number;
+  /** `webm` (the default): video where WebCodecs can encode it, GIF otherwise; `gif`: GIF only. */
+  format?: 'webm' | 'gif';
   gif?: GifOptions;
   /**
    * After each frame's work, rest this many times as long as the work took (0: never rest). 1 keeps the
@@ -20,12 +25,18 @@ export interface EncodeRequest {
 /** The Worker's default: a timelapse is not urgent, the pages and the sockets are. */
 export const DEFAULT_REST_RATIO = 1;
 
+export type TimelapseMime = 'video/webm' | 'image/gif';
+
 export interface EncodedTimelapse {
-  mime: 'image/gif';
+  mime: TimelapseMime;
   bytes: Uint8Array;
   frames: number;
   width: number;
   height: number;
+  /** The video codec (`av1`), for video. */
+  codec?: string;
+  /** Why a GIF was made instead of video (no WebCodecs encoder, or none for the codec). */
+  fallback?: string;
   /** Decode, scale and encode time, ms, rests excluded (what the user's machine paid for this animation). */
   encodeMs: number;
   /** From start to finish, rests included, ms. */
@@ -34,37 +45,78 @@ export interface EncodedTimelapse {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Accounts the work between rests, and rests `ratio` times as long after each piece of it. */
+export interface Pacer {
+  /** Ends a piece of work: counts it, then rests. */
+  step(): Promise<void>;
+  /** Work so far (ms), the piece in progress included. */
+  worked(): number;
+  /** Since the pacer started (ms). */
+  elapsed(): number;
+}
+
+export function pacer(
+  ratio: number,
+  now: () => number = () => performance.now(),
+  rest: (ms: number) => Promise<void> = sleep,
+): Pacer {
+  const start = now();
+  let mark = start;
+  let done = 0;
+  return {
+    async step() {
+      const spent = now() - mark;
+      done += spent;
+      if (ratio > 0) await rest(spent * ratio);
+      mark = now();
+    },
+    worked: () => done + (now() - mark),
+    elapsed: () => now() - start,
+  };
+}
+
+export interface EncodeDeps {
+  raster?: RasterEnv;
+  video?: VideoEnv;
+  now?: () => number;
+  rest?: (ms: number) => Promise<void>;
+}
+
 /** Resolves to null when no frame could be decoded. */
 export async function encodeTimelapse(
   req: EncodeRequest,
-  env?: RasterEnv,
-  now: () => number = () => performance.now(),
-  rest: (ms: number) => Promise<void> = sleep,
+  deps: EncodeDeps = {},
 ): Promise<EncodedTimelapse | null> {
-  const ratio = req.restRatio ?? 0;
-  const start = now();
-  let worked = 0;
-  let mark = start;
-  const pace = async () => {
-    const spent = now() - mark;
-    worked += spent;
-    if (ratio > 0) await rest(spent * ratio);
-    mark = now();
-  };
-  const rgba = await rasterize(req.frames, req.maxSide, env, pace);
+  const pace = pacer(req.restRatio ?? 0, deps.now, deps.rest);
+  let fallback: string | undefined;
+  if ((req.format ?? 'webm') === 'webm') {
+    const video = await encodeWebm(req.frames, req.maxSide, pace, deps.video);
+    if (video.ok) return video.result;
+    fallback = video.reason;
+  }
+  const gif = await encodeGifTimelapse(req, pace, deps.raster);
+  return gif && fallback ? { ...gif, fallback } : gif;
+}
+
+/** The GIF: every frame decoded and scaled, one palette, written a frame per step. */
+async function encodeGifTimelapse(
+  req: EncodeRequest,
+  pace: Pacer,
+  env: RasterEnv | undefined,
+): Promise<EncodedTimelapse | null> {
+  const rgba = await rasterize(req.frames, req.maxSide, env, () => pace.step());
   const first = rgba[0];
   if (!first) return null;
   const writer = gifSteps(rgba, req.gif ?? DEFAULT_GIF_OPTIONS);
-  while (writer.step()) await pace();
+  while (writer.step()) await pace.step();
   const bytes = writer.bytes();
-  worked += now() - mark;
   return {
     mime: 'image/gif',
     bytes,
     frames: rgba.length,
     width: first.width,
     height: first.height,
-    encodeMs: worked,
-    elapsedMs: now() - start,
+    encodeMs: pace.worked(),
+    elapsedMs: pace.elapsed(),
   };
 }

@@ -7,10 +7,12 @@ import { DEFAULT_SETTINGS } from '../settings';
 import { timelapseBlobKey } from '../storage/repo';
 import { freshDb, makeJob } from '../testing/records';
 import { encodeTimelapse } from './encode';
-import { MAX_FRAME_BYTES, type RecorderSettings, TimelapseRecorder } from './recorder';
-import type { TimelapseEncoder } from './worker-encoder';
+import { MAX_FRAME_BYTES, type RecorderSettings, type TimelapseEncoder, TimelapseRecorder } from './recorder';
 
-const realEncoder: TimelapseEncoder = { encode: (req) => encodeTimelapse(req, fakeRasterEnv()) };
+// The GIF path, which runs in Node; the video path needs WebCodecs and is tested in browsers (e2e/timelapse-media.spec.ts).
+const realEncoder: TimelapseEncoder = {
+  encode: (req) => encodeTimelapse({ ...req, format: 'gif' }, { raster: fakeRasterEnv() }),
+};
 
 function settings(
   over: Partial<RecorderSettings['timelapse']> = {},
@@ -125,7 +127,7 @@ describe('TimelapseRecorder', () => {
         running--;
         order.push(req.frames.length);
         if (req.frames.length === 2) throw new Error('boom');
-        return encodeTimelapse(req, fakeRasterEnv());
+        return realEncoder.encode(req);
       },
     };
     const { db, recorder, log } = await setup(encoder);

@@ -1,7 +1,8 @@
 /**
  * The timelapse recorder: the engine hands it every preview frame of a job (`addFrame`) and the job's end
  * (`finish`); it samples the frames evenly as they come, encodes the animation off the engine's thread
- * (a Worker, through `TimelapseEncoder`) and stores it with the job, within the byte budget.
+ * (a Worker, through `TimelapseEncoder`: WebM video, or a GIF where the browser cannot encode video) and
+ * stores it with the job, within the byte budget.
  *
  * Invariants:
  * - Memory is bounded: at most `MAX_JOBS` jobs are sampled at once (the oldest is dropped beyond that),
@@ -18,15 +19,20 @@ import type { Clock, JobState } from '../../comfy/types';
 import type { ComfyPulseDB } from '../db';
 import { DEFAULT_SETTINGS, getSettings, type Settings } from '../settings';
 import { enforceByteBudget } from '../storage/retention';
+import type { EncodedTimelapse, EncodeRequest } from './encode';
 import type { FrameBytes } from './rasterize';
 import { EvenSampler } from './sampler';
 import { storeTimelapse } from './store';
-import type { TimelapseEncoder } from './worker-encoder';
 
 export const MAX_JOBS = 16;
 export const MAX_HELD_BYTES = 32 * 1024 * 1024;
 /** Larger "previews" are full-size images (SaveImageWebsocket), not frames of a run: never sampled. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+
+export interface TimelapseEncoder {
+  /** Resolves to null when none of the frames could be decoded. */
+  encode(request: EncodeRequest): Promise<EncodedTimelapse | null>;
+}
 
 export type RecorderSettings = Pick<Settings, 'timelapse' | 'previewBudgetBytes'>;
 
