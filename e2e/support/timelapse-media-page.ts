@@ -5,6 +5,7 @@
  * back to Node as base64 for independent decoders (mediabunny's demuxer, omggif).
  */
 import { systemClock } from '../../lib/comfy/types';
+import { toBase64 } from '../../lib/ext/bridge/tap';
 import type { EncodedTimelapse, EncodeRequest } from '../../lib/ext/timelapse/encode';
 import type { FrameBytes } from '../../lib/ext/timelapse/rasterize';
 import type { GifFromVideo } from '../../lib/ext/timelapse/to-gif';
@@ -31,12 +32,6 @@ async function previews(
     if (corruptAt.includes(i)) out.push({ mime: 'image/jpeg', bytes: new Uint8Array([0xff, 0xd8, 1, 2, 3]) });
   }
   return out;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
 }
 
 const fromBase64 = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));

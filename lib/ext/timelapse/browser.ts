@@ -1,14 +1,13 @@
 /**
- * The timelapse's browser wiring, shared by the contexts that run it: the engine's document (Chrome's
- * offscreen document, Firefox's background page) records and encodes, a page makes GIFs on demand. The
- * Workers are named here, in the form bundlers recognise (`new Worker(new URL(…, import.meta.url))`).
+ * The timelapse's browser wiring in the engine's document (Chrome's offscreen document, Firefox's background
+ * page): the recorder, its encoder Worker and the thumbnail scaler. The Worker is named in the form bundlers
+ * recognise (`new Worker(new URL(…, import.meta.url))`). A page's GIFs are made by `gif-maker.ts`.
  */
 import type { Clock } from '../../comfy/types';
 import type { ComfyPulseDB } from '../db';
 import { makeThumbnail } from '../media/thumbnail';
 import type { EncodedTimelapse, EncodeRequest } from './encode';
 import { startTimelapseRecorder, type TimelapseEncoder } from './recorder';
-import type { GifFromVideo } from './to-gif';
 import { WorkerClient, type WorkerLike } from './worker-client';
 
 export function workerTimelapseEncoder(clock: Clock): TimelapseEncoder & { close(): void } {
@@ -38,23 +37,5 @@ export function startMediaPipeline(deps: {
       stop();
       encoder.close();
     },
-  };
-}
-
-/** A GIF of a stored timelapse video, made in a Worker of this page. */
-export function workerGifMaker(clock: Clock): (video: Blob) => Promise<Blob> {
-  const client = new WorkerClient<{ video: Uint8Array }, GifFromVideo>(
-    () =>
-      new Worker(new URL('./gif.worker.ts', import.meta.url), {
-        type: 'module',
-      }) as unknown as WorkerLike<{ video: Uint8Array }, GifFromVideo>,
-    clock,
-    'GIF',
-    120_000,
-  );
-  return async (video) => {
-    const bytes = new Uint8Array(await video.arrayBuffer());
-    const gif = await client.call({ video: bytes }, [bytes.buffer]);
-    return new Blob([gif.bytes as BlobPart], { type: 'image/gif' });
   };
 }
