@@ -8,7 +8,7 @@
  *   extension (protocol §12). Each step's frames leave in one burst, STEP_MS apart.
  * - Measured twice in one run: first with nothing else going on, then while a second server keeps the
  *   engine encoding timelapses (`encode-load.ts`); the second figure counts only the updates that fell
- *   inside an encode.
+ *   inside an encode, and measures jobs until at least MIN_ENCODING_SAMPLES did.
  * - In the side panel a MutationObserver stamps every change of the job's progress bar (`aria-valuenow`)
  *   and preview (`src`) while the job runs. A change is attributed to the latest step that left before it;
  *   with steps STEP_MS apart this is exact while latency stays below STEP_MS, so a figure near STEP_MS
@@ -23,6 +23,9 @@ import { coverage, during, type EncodeInterval, startEncodeLoad } from './encode
 import type { Bench, BenchResult } from './types';
 
 const RUNS = 3;
+/** While encoding: at least this many progress updates inside an encode, from at most MAX_LOADED_RUNS jobs. */
+const MIN_ENCODING_SAMPLES = 40;
+const MAX_LOADED_RUNS = 12;
 const STEPS = 20;
 const STEP_MS = 400;
 const TARGET_P95_MS = 50;
@@ -68,11 +71,12 @@ const bench: Bench = async () => {
       });
 
       const comfy = new ComfyDriver(sim.url);
-      /** Runs RUNS measured jobs; every DOM update of a running job, with when (Node's clock) and how late. */
-      const measure = async () => {
-        const samples: { kind: DomEvent['kind']; at: number; ms: number }[] = [];
+      type Sample = { kind: DomEvent['kind']; at: number; ms: number };
+      /** Runs `runs` measured jobs; every DOM update of a running job, with when (Node's clock) and how late. */
+      const measure = async (runs: number) => {
+        const samples: Sample[] = [];
         let unattributed = 0;
-        for (let run = 0; run < RUNS; run++) {
+        for (let run = 0; run < runs; run++) {
           const id = await comfy.post('ok', { steps: STEPS, delayMs: STEP_MS });
           await comfy.waitForHistory(id);
           await page.waitForSelector(
@@ -101,12 +105,27 @@ const bench: Bench = async () => {
       };
       const ms = (list: { ms: number }[]) => list.map((x) => x.ms);
 
-      const quiet = await measure();
+      const quiet = await measure(RUNS);
       const load = await startEncodeLoad(browser, (line) => console.log(line));
-      let loaded: Awaited<ReturnType<typeof measure>>;
+      const inside = (list: { start: number; end: number }[], t: number) =>
+        list.some((i) => t >= i.start && t <= i.end);
+      /** While an encode ran, and no load job (whose own live previews and progress are not the encode's cost). */
+      const whileEncoding = (encodes: EncodeInterval[], t: number) =>
+        during(encodes, t) && !inside(load.jobRuns(), t);
+      const loaded: Awaited<ReturnType<typeof measure>> = { samples: [], unattributed: 0 };
       let intervals: EncodeInterval[] = [];
       try {
-        loaded = await measure();
+        // one job at a time until enough updates fell inside an encode (encodes cover part of the time only)
+        for (let run = 0; run < MAX_LOADED_RUNS; run++) {
+          const one = await measure(1);
+          loaded.samples.push(...one.samples);
+          loaded.unattributed += one.unattributed;
+          const so = await load.intervals();
+          const inside = loaded.samples.filter(
+            (x) => x.kind === 'progress' && whileEncoding(so, x.at),
+          ).length;
+          if (run + 1 >= RUNS && inside >= MIN_ENCODING_SAMPLES) break;
+        }
       } finally {
         // the load server and its browser-side state go whatever happened, so the next bench starts clean
         intervals = await load.stop();
@@ -114,7 +133,8 @@ const bench: Bench = async () => {
       const progress = quiet.samples.filter((x) => x.kind === 'progress');
       const preview = quiet.samples.filter((x) => x.kind === 'preview');
       const loadedProgress = loaded.samples.filter((x) => x.kind === 'progress');
-      const encoding = loadedProgress.filter((x) => during(intervals, x.at));
+      const encoding = loadedProgress.filter((x) => whileEncoding(intervals, x.at));
+      const duringJobs = loadedProgress.filter((x) => inside(load.jobRuns(), x.at));
       const span = loaded.samples.length
         ? coverage(
             intervals,
@@ -152,10 +172,14 @@ const bench: Bench = async () => {
           target: `<= ${TARGET_P95_MS}`,
           ok: encoding.length > 0 && p95Encoding <= TARGET_P95_MS,
           detail:
-            `same run, right after: ${encoding.length} of ${loadedProgress.length} progress updates fell inside an encode ` +
+            `same run, right after: ${encoding.length} of ${loadedProgress.length} progress updates fell while an encode ran ` +
+            `and no load job (${duringJobs.length} fell during a load job's own live traffic: p95 ${percentile(
+              ms(duringJobs),
+              95,
+            ).toFixed(1)} ms) ` +
             `(encodes covered ${(span * 100).toFixed(0)}% of the measured span; all ${loadedProgress.length}: p95 ` +
             `${percentile(ms(loadedProgress), 95).toFixed(1)} ms); ${intervals.length} timelapses of ` +
-            `${intervals[0]?.frames ?? '?'} frames from a second server (512 px previews), encode median ` +
+            `${intervals[0]?.frames ?? '?'} frames (${intervals[0]?.mime ?? '?'}) from a second server (512 px previews), encode median ` +
             `${percentile(encodeMs, 50).toFixed(0)} ms, max ${Math.max(0, ...encodeMs).toFixed(0)} ms, stored size median ` +
             `${(
               percentile(
@@ -166,7 +190,7 @@ const bench: Bench = async () => {
         },
       ];
       if (quiet.samples.length === 0) throw new Error('the side panel showed no live update at all');
-      if (encoding.length === 0) throw new Error('no live update fell inside a timelapse encode');
+      if (encoding.length === 0) throw new Error('no live update fell while a timelapse encoded');
       return results;
     },
   );
