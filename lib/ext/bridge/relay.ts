@@ -8,7 +8,7 @@
 // zod/mini: this runs on every loopback page, where the full zod bundle would cost ~90 kB of parsing
 import { z } from 'zod/mini';
 import type { ProtocolRequest, ProtocolResponse } from '../protocol';
-import { PREVIEW_FRAME, TAP_SOURCE, TAPPED_TYPES } from './tap';
+import { PREVIEW_FRAME, TAP_SOURCE, TAPPED_TYPES, WORKFLOW_FRAME } from './tap';
 
 const MAX_FRAMES = 500;
 
@@ -16,7 +16,10 @@ const framesMessage = z.object({
   source: z.literal(TAP_SOURCE),
   frames: z
     .array(
-      z.object({ type: z.enum([...TAPPED_TYPES, PREVIEW_FRAME]), data: z.record(z.string(), z.unknown()) }),
+      z.object({
+        type: z.enum([...TAPPED_TYPES, PREVIEW_FRAME, WORKFLOW_FRAME]),
+        data: z.record(z.string(), z.unknown()),
+      }),
     )
     .check(z.maxLength(MAX_FRAMES)),
 });
