@@ -11,9 +11,13 @@
  * they watch another one.
  *
  * Every stored timelapse carries when it was stored and how long its encode took, so afterwards each
- * measurement can be told whether an encode was running at that moment (`during`), and the load records when
+ * measurement can be told whether an encode was running at that moment (`phase`), and the load records when
  * each of its jobs ran, from its post until the engine stored it as finished (`jobRuns`), so measurements that
  * overlapped a load job's own traffic can be left out.
+ *
+ * After each stored timelapse the load rests IDLE_MS, so the same run also holds moments with neither an encode
+ * nor a load job: `phase` sorts each measurement into one of the three, and the benchmarks compare the encode's
+ * samples with the idle ones taken minutes apart at most, on a machine whose other load changes by the minute.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -31,6 +35,8 @@ const LOAD_STEPS = 64;
  * them busy well after each job ended, inside the encodes the benchmark measures.
  */
 const LOAD_STEP_MS = 50;
+/** Nothing between a stored timelapse and the next load job, for a baseline interleaved with the encodes. */
+const IDLE_MS = 1500;
 
 export interface EncodeInterval {
   start: number;
@@ -44,18 +50,27 @@ export interface EncodeInterval {
   mime: string;
 }
 
+export type Span = { start: number; end: number };
+
+/** What the load was doing over [start, end] (epoch ms): its own live job first, then an encode, else nothing. */
+export function phase(
+  encodes: readonly EncodeInterval[],
+  jobRuns: readonly Span[],
+  start: number,
+  end = start,
+): 'load job' | 'encode' | 'idle' {
+  const overlaps = (list: readonly Span[]) => list.some((i) => i.start <= end && i.end >= start);
+  if (overlaps(jobRuns)) return 'load job';
+  return overlaps(encodes) ? 'encode' : 'idle';
+}
+
 export interface EncodeLoad {
   /** The encodes stored so far (epoch ms). */
   intervals(): Promise<EncodeInterval[]>;
   /** When each load job ran, from its post to its history entry (epoch ms): no encode of its own then. */
-  jobRuns(): { start: number; end: number }[];
+  jobRuns(): Span[];
   /** Stops queueing jobs, waits for the last encode, and returns every encode's interval (epoch ms). */
   stop(): Promise<EncodeInterval[]>;
-}
-
-/** Whether an epoch-ms time fell inside any encode. */
-export function during(intervals: readonly EncodeInterval[], t: number): boolean {
-  return intervals.some((i) => t >= i.start && t <= i.end);
 }
 
 /** The share of [from, to] covered by encodes. */
@@ -216,7 +231,7 @@ export async function startEncodeLoad(
   const comfy = new ComfyDriver(url);
   let stopping = false;
   let posted = 0;
-  const runs: { start: number; end: number }[] = [];
+  const runs: Span[] = [];
   let failure: unknown;
   const loop = (async () => {
     while (!stopping) {
@@ -230,7 +245,9 @@ export async function startEncodeLoad(
       runs.push({ start, end: Date.now() });
       // the next job only once this one's timelapse is stored (see above)
       const deadline = Date.now() + 60_000;
-      while ((await storedCount(page)) < posted && Date.now() < deadline) await page.waitForTimeout(100);
+      // polled slowly: the polling page's own work would otherwise be counted as the encode's
+      while ((await storedCount(page)) < posted && Date.now() < deadline) await page.waitForTimeout(400);
+      if (!stopping) await page.waitForTimeout(IDLE_MS);
     }
   })().catch((e: unknown) => {
     failure = e;

@@ -13,7 +13,7 @@
 import { JOB_ENTRY } from '../e2e/pages/jobs-view';
 import { percentile, withBenchBrowser } from '../e2e/support/bench';
 import { startSimulator } from '../sim';
-import { type EncodeInterval, startEncodeLoad } from './encode-load';
+import { type EncodeInterval, phase, startEncodeLoad } from './encode-load';
 import type { Bench, BenchResult } from './types';
 
 const JOBS = 10_000;
@@ -156,11 +156,9 @@ const bench: Bench = async () => {
       const load = await startEncodeLoad(browser, (line) => console.log(line));
       const loaded = new Map<string, Awaited<ReturnType<typeof opens>>>();
       let intervals: EncodeInterval[] = [];
-      const overlaps = (o: Pick<Open, 'ms' | 'start'>, list: { start: number; end: number }[]) =>
-        list.some((i) => i.start <= o.start + o.ms && i.end >= o.start);
-      /** An open while an encode ran, and no load job (whose own live previews are not the encode's cost). */
-      const whileEncoding = (o: Open, encodes: EncodeInterval[]) =>
-        overlaps(o, encodes) && !overlaps(o, load.jobRuns());
+      /** What the load did during open `o`: an encode (and no load job, whose live previews are not its cost)? */
+      const phaseOf = (o: Open, encodes: EncodeInterval[]) =>
+        phase(encodes, load.jobRuns(), o.start, o.start + o.ms);
       try {
         // encodes cover part of the time only: open until OPENS opens fell while one ran
         for (const path of views)
@@ -168,7 +166,7 @@ const bench: Bench = async () => {
             path,
             await opens(path, async (out) => {
               const so = await load.intervals();
-              return out.filter((o) => whileEncoding(o, so)).length >= OPENS;
+              return out.filter((o) => phaseOf(o, so) === 'encode').length >= OPENS;
             }),
           );
       } finally {
@@ -195,8 +193,9 @@ const bench: Bench = async () => {
       }
       for (const path of views) {
         const { out } = loaded.get(path)!;
-        const overlapping = out.filter((o) => whileEncoding(o, intervals));
-        const duringJobs = out.filter((o) => overlaps(o, load.jobRuns()));
+        const overlapping = out.filter((o) => phaseOf(o, intervals) === 'encode');
+        const duringJobs = out.filter((o) => phaseOf(o, intervals) === 'load job');
+        const idle = out.filter((o) => phaseOf(o, intervals) === 'idle');
         const times = overlapping.map((o) => o.ms);
         const median = percentile(times, 50);
         const encodeMs = intervals.map((i) => i.encodeMs);
@@ -210,6 +209,11 @@ const bench: Bench = async () => {
             `same run, right after: ${overlapping.length} of ${out.length} opens fell while an encode ran (and no load job): ` +
             `${times.map((t) => t.toFixed(0)).join(', ')} ms, bundle running at median ${percentile(
               overlapping.map((o) => o.mount),
+              50,
+            ).toFixed(0)} ms; ` +
+            `${idle.length} opens fell while the load rested (no encode, no load job; the baseline of the same minutes): ` +
+            `median ${percentile(
+              idle.map((o) => o.ms),
               50,
             ).toFixed(0)} ms; ` +
             `${duringJobs.length} opens overlapped a load job's own live previews: median ${percentile(
