@@ -3,6 +3,7 @@ import { createRelay, type RelaySend } from './relay';
 import {
   attachTap,
   NAME_TTL_MS,
+  START_GRACE_MS,
   TAP_SOURCE,
   type TapMessage,
   type TapWindow,
@@ -148,6 +149,21 @@ describe('tab tap', () => {
         { prompt_id: 'p1', name: 'First' },
         { prompt_id: 'p2', name: 'First' },
         { prompt_id: 'p3', name: 'Second' },
+      ]);
+    });
+
+    it('names a prompt that started before its queue request returned (a whole batch, too)', () => {
+      const t = tabWith('Fast');
+      start(t.api, 'early');
+      t.advance(START_GRACE_MS + 1);
+      start(t.api, 'b1');
+      start(t.api, 'b2');
+      t.api.dispatchEvent(new CustomEvent('promptQueued', { detail: { number: 0, batchCount: 3 } }));
+      start(t.api, 'b3');
+      expect(t.names().map((f) => f.data)).toEqual([
+        { prompt_id: 'b1', name: 'Fast' },
+        { prompt_id: 'b2', name: 'Fast' },
+        { prompt_id: 'b3', name: 'Fast' },
       ]);
     });
 

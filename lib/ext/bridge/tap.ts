@@ -20,8 +20,11 @@
  * succeeded. Frontends whose `promptQueued` lists the new prompts' ids (`promptIds`) name them at once; for
  * the others (the detail is only `{number, batchCount, requestId}`) the names wait in order, and each prompt
  * the tab sees start that has no name yet takes the oldest: the server runs a client's prompts in the order
- * they were queued. Names that no start claimed within NAME_TTL_MS (a prompt deleted from the queue, one
- * queued to the front) are dropped rather than given to a later prompt.
+ * they were queued. A prompt may start before its queue request has returned (the frontend's own execution
+ * store allows for that too), and `promptQueued` fires only after a whole batch was queued: so a start with no
+ * name waiting is remembered for START_GRACE_MS, and the next names go to such starts first, oldest first.
+ * Names that no start claimed within NAME_TTL_MS (a prompt deleted from the queue, one queued to the front)
+ * are dropped rather than given to a later prompt.
  */
 
 export const TAP_SOURCE = 'comfypulse-tap';
@@ -49,6 +52,8 @@ export const WORKFLOW_NAME_MAX = 200;
 /** Unclaimed names (frontends without `promptIds`) older than this are dropped, and at most this many wait. */
 export const NAME_TTL_MS = 10 * 60_000;
 const MAX_PENDING_NAMES = 64;
+/** How long a prompt that started before any name waited for it may still take the next one. */
+export const START_GRACE_MS = 10_000;
 
 /** Larger previews are not relayed (SaveImageWebsocket sends full-size images as previews). */
 export const TAP_PREVIEW_MAX_BYTES = 2 * 1024 * 1024;
@@ -122,6 +127,8 @@ export function attachTap(
 
   /** Names of prompts queued here whose ids are not known yet, oldest first (see the module comment). */
   let pendingNames: { name: string; at: number }[] = [];
+  /** Prompts this tab saw start while no name waited, oldest first. */
+  let unnamedStarts: { promptId: string; at: number }[] = [];
   const named = new Set<string>();
   const relayName = (promptId: string, name: string) => {
     if (named.has(promptId)) return;
@@ -149,7 +156,12 @@ export function attachTap(
       }
       const count =
         typeof d?.batchCount === 'number' ? Math.min(Math.max(1, d.batchCount), MAX_PENDING_NAMES) : 1;
-      for (let i = 0; i < count; i++) pendingNames.push({ name, at: now() });
+      unnamedStarts = unnamedStarts.filter((u) => now() - u.at <= START_GRACE_MS && !named.has(u.promptId));
+      for (let i = 0; i < count; i++) {
+        const started = unnamedStarts.shift();
+        if (started) relayName(started.promptId, name);
+        else pendingNames.push({ name, at: now() });
+      }
       pendingNames = pendingNames.slice(-MAX_PENDING_NAMES);
     });
     api.addEventListener('execution_start', (e: Event) => {
@@ -158,6 +170,7 @@ export function attachTap(
       pendingNames = pendingNames.filter((p) => now() - p.at <= NAME_TTL_MS);
       const next = pendingNames.shift();
       if (next) relayName(promptId, next.name);
+      else unnamedStarts = [...unnamedStarts, { promptId, at: now() }].slice(-MAX_PENDING_NAMES);
     });
     api.addEventListener('reconnected', () => {
       const message: TapMessage = { source: TAP_SOURCE, reconnected: true };
