@@ -13,6 +13,7 @@ export default defineConfig({
       'entrypoints/**/*.test.ts',
       // Pack, install and use the npm packages in fresh projects (slow: tens of seconds each).
       'tests/**/*.test.ts',
+      'scripts/**/*.test.ts',
     ],
     exclude: ['e2e/**', 'node_modules/**', '.output/**'],
     testTimeout: 20_000,
