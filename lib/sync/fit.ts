@@ -149,7 +149,12 @@ export function fitOutputs(outputs: Outputs, maxChars = MAX_OUTPUTS_CHARS): Outp
 }
 
 const utf8 = new TextEncoder();
-const recordBytes = (r: JobRecord) => utf8.encode(JSON.stringify(r)).length;
+/** Whether the record's JSON exceeds `maxBytes` of UTF-8; encodes only when the length alone cannot tell. */
+function overBudget(r: JobRecord, maxBytes: number): boolean {
+  const json = JSON.stringify(r);
+  if (json.length * 3 <= maxBytes) return false; // a UTF-16 unit never takes more than 3 UTF-8 bytes
+  return utf8.encode(json).length > maxBytes;
+}
 
 /** Each field within the schema's limits (see the header). */
 function fitFields(r: JobRecord): JobRecord {
@@ -215,9 +220,9 @@ export function fitRecord(record: JobRecord, maxBytes = MAX_RECORD_BYTES): JobRe
     (r) => (r.nodes.length > 1 ? { ...r, nodes: r.nodes.slice(0, Math.floor(r.nodes.length / 2)) } : null),
   ];
   for (const shrink of shrinks) {
-    for (let next = recordBytes(r) > maxBytes ? shrink(r) : null; next; ) {
+    for (let next = overBudget(r, maxBytes) ? shrink(r) : null; next; ) {
       r = next;
-      next = recordBytes(r) > maxBytes ? shrink(r) : null;
+      next = overBudget(r, maxBytes) ? shrink(r) : null;
     }
   }
   return r;
