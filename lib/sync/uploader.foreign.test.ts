@@ -12,6 +12,7 @@ import { type SyncTarget, SyncUploader } from './uploader';
 
 const RECORDS = 8;
 const BASE_MS = 2000;
+const SHORT_TIMEOUT_MS = 400;
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -30,6 +31,8 @@ interface Case {
   problem: (base: string) => SyncProblem;
   /** Records per request in the first attempt (a 413 splits down to one; nothing else splits). */
   firstAttempt: number[];
+  /** The uploader's per-request timeout; generous unless the case is about it (a loaded machine is slow). */
+  timeoutMs?: number;
 }
 
 const CASES: Case[] = [
@@ -131,7 +134,8 @@ const CASES: Case[] = [
   {
     name: 'a server that accepts the request and never answers (timeout)',
     handler: () => {},
-    problem: (base) => ({ kind: 'timeout', origin: base, afterMs: 300 }),
+    problem: (base) => ({ kind: 'timeout', origin: base, afterMs: SHORT_TIMEOUT_MS }),
+    timeoutMs: SHORT_TIMEOUT_MS,
     firstAttempt: [8],
   },
   {
@@ -151,7 +155,7 @@ describe('SyncUploader against a sync URL that is not our server', () => {
     await Promise.all(open.splice(0).map((e) => e.close()));
   });
 
-  async function setup(handler: Handler) {
+  async function setup(handler: Handler, timeoutMs = 15_000) {
     const wrong = await startEndpoint(handler);
     const ingest = fakeIngest();
     // Our server, behind real HTTP too, so the correction is a real change of address.
@@ -178,7 +182,7 @@ describe('SyncUploader against a sync URL that is not our server', () => {
       batchSize: RECORDS,
       baseDelayMs: BASE_MS,
       maxDelayMs: 60_000,
-      timeoutMs: 300,
+      timeoutMs,
     });
     /** Runs `n` attempts (the first at once, then each scheduled retry); returns the waits before each. */
     const attempts = async (n: number) => {
@@ -205,7 +209,7 @@ describe('SyncUploader against a sync URL that is not our server', () => {
   }
 
   it.each(CASES)('$name: keeps every record, backs off, says what answered', async (c) => {
-    const s = await setup(c.handler ?? (() => {}));
+    const s = await setup(c.handler ?? (() => {}), c.timeoutMs);
     const wrongUrl = c.url ? c.url(s.wrong.url) : s.wrong.url;
     s.setUrl(wrongUrl);
     for (let i = 0; i < RECORDS; i++) await s.outbox.enqueueJobChange(record(`job-${i}`, 1000 + i));
