@@ -42,7 +42,7 @@ declare global {
 const bench: Bench = async () => {
   return withBenchBrowser(
     'ext-latency',
-    () => startTimedSim(8188),
+    (port) => startTimedSim(port),
     async (browser, sim) => {
       const page = await browser.openPage('sidepanel.html');
       await waitForConnected(page);

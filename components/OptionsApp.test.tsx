@@ -28,8 +28,8 @@ const idleSync = {
   enabled: false,
   pending: 0,
   lastSyncAt: null,
-  lastError: null,
-  dropped: 0,
+  problem: null,
+  deadLetters: 0,
   nextAttemptAt: null,
 };
 
@@ -253,15 +253,15 @@ describe('options: preferences and sync', () => {
     expect((screen.getByTestId('sync-key') as HTMLInputElement).value).toBe('');
   });
 
-  it('shows the uploader status from bg:syncStatus: last sync, pending count and last error', async () => {
+  it('shows the uploader status from bg:syncStatus: last sync, pending count, problem, rejected count', async () => {
     const services = setup({
       respond: {
         'bg:syncStatus': () => ({
           enabled: true,
           pending: 42,
           lastSyncAt: Date.UTC(2026, 0, 2, 3, 4, 5),
-          lastError: 'HTTP 503 <b>down</b>',
-          dropped: 1,
+          problem: { kind: 'server_error', status: 503, code: 'internal', message: '<b>down</b>' },
+          deadLetters: 1,
           nextAttemptAt: Date.UTC(2026, 0, 2, 3, 5, 0),
         }),
       },
@@ -270,9 +270,11 @@ describe('options: preferences and sync', () => {
     await waitFor(() => expect(screen.getByTestId('sync-pending').textContent).toBe('42'));
     expect(screen.getByTestId('sync-status').getAttribute('data-enabled')).toBe('true');
     expect(screen.getByTestId('sync-last').textContent).toMatch(/2026|26/);
-    expect(screen.getByTestId('sync-error').textContent).toBe('HTTP 503 <b>down</b>');
+    expect(screen.getByTestId('sync-error').textContent).toBe(
+      'The sync server could not take the records (503 internal): <b>down</b>. They stay queued.',
+    );
     expect(screen.getByTestId('sync-next')).toBeTruthy();
-    expect(screen.getByTestId('sync-dropped').textContent).toBe('1');
+    expect(screen.getByTestId('sync-dead-count').textContent).toBe('1');
   });
 
   it.each([

@@ -6,7 +6,7 @@ import { cors } from 'hono/cors';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Clock, FetchLike } from '../lib/comfy/types';
-import { IngestBatchSchema } from '../lib/sync/schema';
+import { IngestEnvelopeSchema, type IngestResult, JobRecordSchema } from '../lib/sync/schema';
 import type { ServerConfig } from './config';
 import { dashboardRoutes } from './dashboard/routes';
 import type { Database } from './db/database';
@@ -125,6 +125,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
+  // Every answer under /v1 says which server gave it (contract C1): a cheap, explicit mark that a client
+  // checks along with the body, so a wrong URL answering 200 is not taken for ours.
+  app.use('/v1/*', async (c, next) => {
+    c.header('X-ComfyPulse', '1');
+    await next();
+    if (!c.res.headers.has('X-ComfyPulse')) c.header('X-ComfyPulse', '1');
+  });
+
   // Bearer-key routes may be called from any origin (the extension's pages, scripts): the key is never
   // ambient, so CORS grants nothing a page could not do with the key anyway. The cookie-session routes
   // get no CORS, and the cookie is SameSite=Strict besides.
@@ -189,33 +197,61 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     async (c) => {
       const body = await readJsonLimited(c, config.ingestMaxBytes);
       if (!body.ok) return body.res;
-      const records = (body.value as { records?: unknown } | null)?.records;
-      if (Array.isArray(records) && records.length > config.ingestMaxRecords) {
+      const envelope = IngestEnvelopeSchema.safeParse(body.value);
+      if (!envelope.success) return badInput(c, envelope.error);
+      const { records } = envelope.data;
+      if (records.length > config.ingestMaxRecords) {
         return jsonError(
           c,
           413,
           'too_large',
           `A batch holds at most ${config.ingestMaxRecords} records (got ${records.length})`,
+          { maxRecords: config.ingestMaxRecords, maxBytes: config.ingestMaxBytes },
         );
       }
-      const parsed = IngestBatchSchema.safeParse(body.value);
-      if (!parsed.success) return badInput(c, parsed.error);
-      // PostgreSQL text and jsonb cannot hold U+0000; say so instead of failing inside the database.
-      // JSON can carry U+0000 only as the escape \u0000, so a body without that text needs no walk.
-      if (body.text.includes('\\u0000') && containsNul(parsed.data)) {
-        return jsonError(c, 400, 'bad_request', 'Strings must not contain NUL (U+0000) characters');
-      }
+      // Each record is judged on its own (contract C1), so one bad record cannot sink its batch.
       const key = c.get('key');
-      const outcome = await writer.write(
-        key.id,
-        parsed.data.records.map((r) => ({ ...r, source: 'extension' as const, queuedBy: key.name })),
-      );
+      const results: IngestResult[] = [];
+      const writes: Promise<{ i: number; applied: number } | { revoked: true }>[] = [];
+      records.forEach((raw, i) => {
+        const parsed = JobRecordSchema.safeParse(raw);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          const path = [`records[${i}]`, ...(issue?.path.map(String) ?? [])].join('.');
+          results[i] = {
+            status: 'rejected',
+            code: 'invalid',
+            message: `${path}: ${issue?.message ?? 'invalid'}`,
+          };
+        } else if (body.text.includes('\\u0000') && containsNul(parsed.data)) {
+          // PostgreSQL text and jsonb cannot hold U+0000; JSON carries it only as the escape \u0000.
+          results[i] = {
+            status: 'rejected',
+            code: 'unstorable',
+            message: `records[${i}]: strings must not contain NUL (U+0000) characters`,
+          };
+        } else {
+          // One group per record: the writer still commits concurrent groups in one statement, and
+          // answers each with its own applied count, which is this record's verdict.
+          const write = { ...parsed.data, source: 'extension' as const, queuedBy: key.name };
+          writes.push(
+            writer.write(key.id, [write]).then((o) => ('revoked' in o ? o : { i, applied: o.applied })),
+          );
+        }
+      });
+      const outcomes = await Promise.all(writes);
       // The key was revoked after the cached check but before the write: nothing was written.
-      if ('revoked' in outcome) {
+      if (outcomes.some((o) => 'revoked' in o)) {
         keys.invalidate(String(key.id));
         return jsonError(c, 401, 'unauthorized', 'Unknown or revoked API key');
       }
-      return c.json({ accepted: parsed.data.records.length, applied: outcome.applied });
+      for (const o of outcomes)
+        if ('i' in o) results[o.i] = { status: o.applied > 0 ? 'applied' : 'unchanged' };
+      return c.json({
+        accepted: results.filter((r) => r.status !== 'rejected').length,
+        applied: results.filter((r) => r.status === 'applied').length,
+        results,
+      });
     },
   );
 

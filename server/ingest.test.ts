@@ -50,7 +50,8 @@ describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
     const r = makeRecord();
     const res = await ingest([r]);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ accepted: 1, applied: 1 });
+    expect(res.headers.get('x-comfypulse')).toBe('1');
+    expect(await res.json()).toEqual({ accepted: 1, applied: 1, results: [{ status: 'applied' }] });
     const [row] = await jobRow(r.promptId);
     expect(row).toMatchObject({ server: 'local', status: 'success', source: 'extension', progress: 1 });
     expect(row.queued_by).toMatch(/^test-ingest/);
@@ -66,7 +67,11 @@ describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
     await ingest([r]);
     const before = await jobRow(r.promptId);
     const res = await ingest([r, r]);
-    expect(await res.json()).toEqual({ accepted: 2, applied: 0 });
+    expect(await res.json()).toEqual({
+      accepted: 2,
+      applied: 0,
+      results: [{ status: 'unchanged' }, { status: 'unchanged' }],
+    });
     expect(await jobRow(r.promptId)).toEqual(before);
     expect(await nodeRows(r.promptId)).toHaveLength(2);
   });
@@ -165,20 +170,27 @@ describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
     ['an unknown status', { status: 'exploded' }, 'status'],
     ['an unknown field', { surprise: 1 }, 'surprise'],
     ['a negative timestamp', { updatedAt: -1 }, 'updatedAt'],
-  ])('rejects %s with 400 and zod’s message', async (_n, patch, mention) => {
-    const res = await ingest([{ ...makeRecord(), ...patch }]);
-    expect(res.status).toBe(400);
-    const body = await res.json();
-    expect(body.error.code).toBe('bad_request');
-    expect(body.error.message).toContain(mention);
-    expect(body.error.issues.length).toBeGreaterThan(0);
-  });
+  ])(
+    'rejects %s as that record’s verdict, naming the field, and stores the others',
+    async (_n, patch, mention) => {
+      const good = makeRecord();
+      const res = await ingest([{ ...makeRecord(), ...patch }, good]);
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(body).toMatchObject({ accepted: 1, applied: 1 });
+      expect(body.results[0]).toMatchObject({ status: 'rejected', code: 'invalid' });
+      expect(body.results[0].message).toMatch(/^records\[0\]/);
+      expect(body.results[0].message).toContain(mention);
+      expect(body.results[1]).toEqual({ status: 'applied' });
+      expect(await jobRow(good.promptId)).toHaveLength(1);
+    },
+  );
 
   it('rejects an unknown field in a node run and at the top level', async () => {
     const bad = makeRecord();
     const res = await ingest([{ ...bad, nodes: [{ ...bad.nodes[0], vram: 3 }] }]);
-    expect(res.status).toBe(400);
-    expect((await res.json()).error.message).toMatch(/vram/);
+    expect(res.status).toBe(200);
+    expect((await res.json()).results[0]).toMatchObject({ status: 'rejected', message: /vram/ });
     const top = await srv.request('/v1/ingest', {
       method: 'POST',
       token: ingestKey,
@@ -188,10 +200,14 @@ describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
     expect(await jobRow(bad.promptId)).toHaveLength(0);
   });
 
-  it('rejects a NUL character (PostgreSQL cannot store it) with 400, not 500', async () => {
+  it('rejects a record with a NUL character (PostgreSQL cannot store it) as unstorable, not a 500', async () => {
     const res = await ingest([makeRecord({ clientId: 'a\u0000b' })]);
-    expect(res.status).toBe(400);
-    expect((await res.json()).error.message).toContain('NUL');
+    expect(res.status).toBe(200);
+    expect((await res.json()).results[0]).toMatchObject({
+      status: 'rejected',
+      code: 'unstorable',
+      message: /NUL/,
+    });
   });
 
   it('answers a CORS preflight from another origin (bearer keys are not ambient) but not for the session', async () => {
@@ -243,7 +259,12 @@ describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
     const many = Array.from({ length: 51 }, () => makeRecord({ nodes: [], outputs: {} }));
     const res = await ingest(many);
     expect(res.status).toBe(413);
-    expect((await res.json()).error.message).toContain('50');
+    expect((await res.json()).error).toMatchObject({
+      code: 'too_large',
+      message: expect.stringContaining('50'),
+      maxRecords: 50,
+      maxBytes: 64 * 1024,
+    });
     const big = makeRecord({
       error: { message: 'x'.repeat(19_000), traceback: Array(4).fill('y'.repeat(19_000)) },
     });
@@ -298,7 +319,7 @@ describe.each(DB_KINDS)('ingest under concurrency and key revocation on %s', (ki
     // Replaying everything afterwards changes nothing.
     const replay = await Promise.all(versions.map((r) => post(token, [r])));
     expect(await Promise.all(replay.map((r) => r.json()))).toEqual(
-      versions.map(() => ({ accepted: 1, applied: 0 })),
+      versions.map(() => ({ accepted: 1, applied: 0, results: [{ status: 'unchanged' }] })),
     );
   });
 

@@ -277,6 +277,8 @@ export function setupBackground(deps: BackgroundDeps) {
       return { ok: true };
     },
     'bg:syncStatus': () => engine.call('engine:syncStatus', {}),
+    'bg:syncDeadLetters': () => engine.call('engine:syncDeadLetters', {}),
+    'bg:syncRetryDeadLetters': () => engine.call('engine:syncRetryDeadLetters', {}),
     'bg:ensureEngine': async () => {
       const wasRunning = await boot();
       // the engine itself answers: a page trusts connection states only once a live engine vouched for them

@@ -137,6 +137,8 @@ export function startEngineHost(deps: EngineHostDeps): EngineHost {
     },
     'engine:refresh': (req) => engine.refresh(req),
     'engine:syncStatus': () => sync.getSyncStatus(),
+    'engine:syncDeadLetters': async () => ({ deadLetters: await sync.deadLetters() }),
+    'engine:syncRetryDeadLetters': () => sync.retryDeadLetters(),
     // only bg:ensureEngine asks, when a page opens: someone is looking, so waiting connections dial now
     'engine:status': () => {
       engine.dialNow();
