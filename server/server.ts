@@ -1,4 +1,5 @@
 // Process wiring: database, migrations, the LISTEN hub, the job starter and the HTTP listener.
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -10,6 +11,7 @@ import type { AppEnv } from './http';
 import { JobHub } from './hub';
 import { ComfyJobStarter } from './jobs/comfy-starter';
 import type { JobStarter } from './jobs/starter';
+import { StreamRegistry } from './streams';
 
 export interface RunningServer {
   url: string;
@@ -17,6 +19,11 @@ export interface RunningServer {
   db: Database;
   hub: JobHub;
   app: Hono<AppEnv>;
+  /**
+   * Stops in a fixed order: stop accepting connections, end the SSE streams, let requests in flight
+   * finish (cut after `drainMs`), stop job tracking and the LISTEN connection, close the database (when
+   * it opened it). Calling it again returns the same promise.
+   */
   close(): Promise<void>;
 }
 
@@ -27,6 +34,8 @@ export interface StartOptions {
   clock?: Clock;
   fetch?: FetchLike;
   starter?: JobStarter;
+  /** How long close() lets requests in flight finish before it cuts their connections. */
+  drainMs?: number;
 }
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
@@ -48,25 +57,41 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await hub.start();
     const starter = opts.starter ?? new ComfyJobStarter({ db, config, clock, fetch: fetchImpl });
     starter.start?.();
-    const app = createApp({ db, config, hub, clock, starter, fetch: fetchImpl });
+    const streams = new StreamRegistry(config.streamsPerKey);
+    const app = createApp({ db, config, hub, clock, starter, fetch: fetchImpl, streams });
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
     });
-    const port = (server.address() as AddressInfo).port;
+    const http = server as Server;
+    const port = (http.address() as AddressInfo).port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    let closing: Promise<void> | undefined;
+    const close = async () => {
+      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+      streams.endAll();
+      // A keep-alive connection is closed as soon as it has no request in flight; busy ones finish first.
+      http.closeIdleConnections();
+      const sweep = setInterval(() => http.closeIdleConnections(), 25);
+      const cut = setTimeout(() => http.closeAllConnections(), opts.drainMs ?? 10_000);
+      try {
+        await stopped;
+      } finally {
+        clearInterval(sweep);
+        clearTimeout(cut);
+      }
+      await starter.close();
+      await hub.stop();
+      if (ownDb) await db.close();
+    };
     return {
       url: `http://${host}:${port}`,
       port,
       db,
       hub,
       app,
-      async close() {
-        await starter.close();
-        await hub.stop();
-        // SSE responses never end on their own; drop them so close() resolves.
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        if (ownDb) await db.close();
+      close() {
+        closing ??= close();
+        return closing;
       },
     };
   } catch (err) {

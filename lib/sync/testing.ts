@@ -2,7 +2,7 @@
 // endpoint with the server's newest-wins rule that counts what it received.
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { SyncOutbox } from './outbox';
-import { type IngestBatch, IngestBatchSchema, type JobRecord } from './schema';
+import { type IngestBatch, IngestBatchSchema, type IngestResult, type JobRecord } from './schema';
 
 export function memoryOutbox(): SyncOutbox {
   return new SyncOutbox({ indexedDB: new IDBFactory(), IDBKeyRange });
@@ -45,16 +45,15 @@ export function fakeIngest(): FakeIngest {
       const batch = IngestBatchSchema.parse(JSON.parse(String(init?.body)));
       const override = await f.respond(batch, f.requests);
       if (override) return override;
-      let applied = 0;
-      for (const r of batch.records) {
+      const results: IngestResult[] = batch.records.map((r) => {
         f.received.push(r);
         const cur = f.stored.get(r.promptId);
-        if (!cur || r.updatedAt > cur.updatedAt) {
-          f.stored.set(r.promptId, r);
-          applied++;
-        }
-      }
-      return Response.json({ accepted: batch.records.length, applied });
+        if (cur && r.updatedAt <= cur.updatedAt) return { status: 'unchanged' };
+        f.stored.set(r.promptId, r);
+        return { status: 'applied' };
+      });
+      const applied = results.filter((r) => r.status === 'applied').length;
+      return Response.json({ accepted: batch.records.length, applied, results });
     },
   };
   return f;

@@ -10,11 +10,11 @@ async function run(answers: (number | 'network')[], attempts = 4) {
     body: { event: 'job.finished' },
     attempts,
     clock,
-    fetch: async () => {
+    send: async () => {
       calls.push(clock.now());
       const a = answers.shift() ?? 200;
       if (a === 'network') throw new TypeError('fetch failed');
-      return new Response(null, { status: a });
+      return { status: a, retryAfter: null };
     },
   });
   // Let each retry timer fire as soon as the previous attempt has settled.
