@@ -71,8 +71,8 @@ async function main(argv: string[]): Promise<number> {
       stopping = true;
       console.log(`${signal}: shutting down`);
       server.close().then(
-        () => {
-          console.log('stopped');
+        ({ finished, cut }) => {
+          console.log(`stopped (${finished} requests finished during shutdown, ${cut} cut at the deadline)`);
           process.exit(0);
         },
         (err: unknown) => {

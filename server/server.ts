@@ -7,6 +7,7 @@ import { type Clock, type FetchLike, systemClock } from '../lib/comfy/types';
 import { createApp } from './app';
 import type { ServerConfig } from './config';
 import { type Database, migrate, openDatabase } from './db/database';
+import { type DrainReport, drainable } from './drain';
 import type { AppEnv } from './http';
 import { JobHub } from './hub';
 import { ComfyJobStarter } from './jobs/comfy-starter';
@@ -22,9 +23,9 @@ export interface RunningServer {
   /**
    * Stops in a fixed order: stop accepting connections, end the SSE streams, let requests in flight
    * finish (cut after `drainMs`), stop job tracking and the LISTEN connection, close the database (when
-   * it opened it). Calling it again returns the same promise.
+   * it opened it). Calling it again returns the same promise. Reports how the requests of the drain ended.
    */
-  close(): Promise<void>;
+  close(): Promise<DrainReport>;
 }
 
 export interface StartOptions {
@@ -65,23 +66,15 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     const http = server as Server;
     const port = (http.address() as AddressInfo).port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    let closing: Promise<void> | undefined;
+    const drain = drainable(http);
+    let closing: Promise<DrainReport> | undefined;
     const close = async () => {
-      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
       streams.endAll();
-      // A keep-alive connection is closed as soon as it has no request in flight; busy ones finish first.
-      http.closeIdleConnections();
-      const sweep = setInterval(() => http.closeIdleConnections(), 25);
-      const cut = setTimeout(() => http.closeAllConnections(), opts.drainMs ?? 10_000);
-      try {
-        await stopped;
-      } finally {
-        clearInterval(sweep);
-        clearTimeout(cut);
-      }
+      const report = await drain.drain(opts.drainMs ?? 10_000);
       await starter.close();
       await hub.stop();
       if (ownDb) await db.close();
+      return report;
     };
     return {
       url: `http://${host}:${port}`,
