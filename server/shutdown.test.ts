@@ -5,13 +5,14 @@
 // PGlite, remove its lock file and exit; the data folder then opens cleanly. PGlite runs queries on the
 // server's own thread, so under read load its event loop is busy for long stretches: a wrapper that
 // expects a signal to be acknowledged within milliseconds (tsx's CLI) kills it mid-shutdown.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type ServerProcess, startServerProcess } from './testing/process';
 import { makeRecord } from './testing/records';
 
 const run = promisify(execFile);
@@ -57,13 +58,9 @@ describe.each([
 ])('stopping the server (PGlite) while it serves reads: $how', ({ cmd, signal, group }) => {
   const dir = mkdtempSync(join(tmpdir(), 'cp-shutdown-'));
   const env = { ...process.env, PGLITE_DIR: join(dir, 'pglite'), PORT: '0', HOST: '127.0.0.1' };
-  let child: ChildProcess | undefined;
+  let server: ServerProcess | undefined;
   afterAll(() => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {}
-    }
+    server?.kill();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -79,35 +76,12 @@ describe.each([
     const token = created.stdout.split('\n').find((l) => l.startsWith('cpk_'))!;
 
     // Its own process group, so the signal reaches npm, the shell and node together, as Ctrl-C does.
-    child = spawn(cmd[0]!, cmd.slice(1), {
-      cwd: repo,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr!.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
+    server = await startServerProcess(cmd[0]!, cmd.slice(1), { cwd: repo, env, detached: true });
+    const { url } = server;
     // npm ends by the signal it was sent (the shell's convention) once the server has exited.
-    const exited = new Promise<string>((resolve) =>
-      child!.on('exit', (code, by) => resolve(by === signal || code === 0 ? 'exited' : `exit ${code} ${by}`)),
+    const exited = server.exited.then(({ code, signal: by }) =>
+      by === signal || code === 0 ? 'exited' : `exit ${code} ${by}`,
     );
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setInterval(() => {
-        const m = /sync server on (http:\/\/\S+) /.exec(out);
-        if (m) {
-          clearInterval(timer);
-          resolve(m[1]!);
-        } else if (child!.exitCode !== null) {
-          clearInterval(timer);
-          reject(new Error(`server exited: ${out}`));
-        }
-      }, 50);
-    });
 
     for (let batch = 0; batch < 2; batch++) {
       const seeded = await fetch(`${url}/v1/ingest`, {
@@ -149,7 +123,7 @@ describe.each([
     while (answered() < 32) await new Promise((r) => setTimeout(r, 20));
     const before = answered();
     signalled = true;
-    process.kill(group ? -child.pid! : child.pid!, signal);
+    process.kill(group ? -server.child.pid! : server.child.pid!, signal);
     const code = await Promise.race([
       exited,
       new Promise<string>((r) => setTimeout(() => r('still running after 20 s'), 20_000)),
@@ -157,6 +131,7 @@ describe.each([
     await Promise.all(clients);
     agent.destroy();
 
+    const out = server.output();
     expect(code, out).toBe('exited');
     // Printed by the server right before process.exit(0), after the database closed: what it counted.
     expect(out).toContain(`${signal}: shutting down`);
