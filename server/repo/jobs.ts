@@ -290,9 +290,17 @@ const ts = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELSE to_timestam
 const mayWrite = (job: string, keyId: string) =>
   `(${job}.source = 'extension' AND (${job}.owner_key_id IS NULL OR ${job}.owner_key_id = ${keyId}))`;
 
-// Every CTE and the final SELECT read `jobs` as of the statement's snapshot (before its own writes):
-// `refused` names records refused because another key (or the server) owns the job; `raced` names jobs
-// that were neither written nor in the snapshot, i.e. created by a concurrent transaction.
+// Every CTE and the final SELECT read `jobs` as of the statement's snapshot (before its own writes).
+// Only jobs the statement did not write need a look: `refused` names records refused because another key
+// (or the server) owns the job; `raced` names jobs that were not in the snapshot either, i.e. created by
+// a concurrent transaction. Both look a job up with a scalar subquery, which PostgreSQL runs per record
+// through the (server, prompt_id) index: written as a join, the cached generic plan hashed the whole
+// table on every statement, a cost that grew with the table.
+const notWritten = (alias: string) =>
+  `NOT EXISTS (SELECT 1 FROM up WHERE up.server = ${alias}.server AND up.prompt_id = ${alias}.prompt_id)`;
+const storedJob = (alias: string, select: string) =>
+  `(SELECT ${select} FROM jobs j WHERE j.server = ${alias}.server AND j.prompt_id = ${alias}.prompt_id LIMIT 1)`;
+
 const UPSERT_SQL = `
 WITH raw AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
@@ -351,11 +359,10 @@ WITH raw AS (
 )
 SELECT
   (SELECT array_agg(i.idx) FROM input i JOIN up USING (server, prompt_id)) AS applied,
-  (SELECT array_agg(r.idx) FROM raw r JOIN jobs j USING (server, prompt_id)
-    WHERE r.key_id IS NOT NULL AND NOT ${mayWrite('j', 'r.key_id')}) AS refused,
+  (SELECT array_agg(r.idx) FROM raw r
+    WHERE r.key_id IS NOT NULL AND ${notWritten('r')} AND ${storedJob('r', `NOT ${mayWrite('j', 'r.key_id')}`)}) AS refused,
   (SELECT array_agg(i.idx) FROM input i
-    WHERE NOT EXISTS (SELECT 1 FROM up WHERE up.server = i.server AND up.prompt_id = i.prompt_id)
-      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.server = i.server AND j.prompt_id = i.prompt_id)) AS raced,
+    WHERE ${notWritten('i')} AND ${storedJob('i', '1')} IS NULL) AS raced,
   (SELECT COALESCE(array_agg(id), '{}') FROM live) AS live,
   (SELECT count(*) FROM nodes) AS nodes`;
 
