@@ -1,7 +1,7 @@
 // Every SQL statement about jobs and node runs. Parameterised only: remote strings are data, never SQL.
 import type pg from 'pg';
 import type { JobStatus } from '../../lib/comfy/types';
-import type { IngestResult, JobRecord, NodeRunRecord } from '../../lib/sync/schema';
+import { type IngestResult, type JobRecord, MAX_EPOCH_MS, type NodeRunRecord } from '../../lib/sync/schema';
 import { storableJson, storableString } from '../text';
 
 export type StoredStatus = JobStatus | 'rejected';
@@ -383,9 +383,10 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(`${c.createdAt}:${c.seq}`).toString('base64url');
 }
 
+/** A cursor this server could have issued: an instant within range and a bigint seq, else null. */
 export function decodeCursor(s: string): Cursor | null {
-  const m = /^(\d{1,16}):(\d{1,19})$/.exec(Buffer.from(s, 'base64url').toString());
-  return m ? { createdAt: Number(m[1]), seq: m[2]! } : null;
+  const m = /^(\d{1,16}):(\d{1,18})$/.exec(Buffer.from(s, 'base64url').toString());
+  return m && Number(m[1]) <= MAX_EPOCH_MS ? { createdAt: Number(m[1]), seq: m[2]! } : null;
 }
 
 function filterSql(f: ListFilter, params: unknown[]): string[] {
