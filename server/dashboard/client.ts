@@ -30,8 +30,12 @@ function fmtMs(ms: number | null): string {
 const jobPath = (j: JobDto) => `/v1/jobs/${encodeURIComponent(j.promptId)}`;
 const serverQs = (j: JobDto) => `server=${encodeURIComponent(j.server)}`;
 
-/** The first media file of the job's outputs, as a server-proxied thumbnail URL. */
+/**
+ * The first media file of the job's outputs, as a server-proxied thumbnail URL. The server proxies only
+ * outputs of jobs it tracked itself (source api), so other jobs get no thumbnail request at all.
+ */
 function thumbUrl(j: JobDto): string | null {
+  if (j.source !== 'api') return null;
   for (const [node, out] of Object.entries(j.outputs ?? {})) {
     for (const k of ['images', 'gifs', 'video']) {
       const list = out[k];

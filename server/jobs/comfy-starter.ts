@@ -28,7 +28,7 @@ import {
   upsertJobs,
 } from '../repo/jobs';
 import type { JobStarter, SubmitRequest, SubmitResult } from './starter';
-import { deliverWebhook } from './webhook';
+import { deliverWebhook, guardedSender, type WebhookSender } from './webhook';
 
 export interface ComfyStarterDeps {
   db: Database;
@@ -36,6 +36,8 @@ export interface ComfyStarterDeps {
   clock: Clock;
   fetch: FetchLike;
   WebSocket?: WebSocketCtor;
+  /** Delivers webhooks; by default node:http through the webhook policy of the config. */
+  webhookSend?: WebhookSender;
   /** Minimum gap between two progress writes of one job. */
   progressEveryMs?: number;
   /** Minimum gap between two stored previews of one job. */
@@ -78,6 +80,7 @@ export class ComfyJobStarter implements JobStarter {
   private pollTimer: unknown = null;
   private readonly orphanAfterMs: number;
   private readonly adoptedPollMs: number;
+  private readonly webhookSend: WebhookSender;
 
   constructor(private readonly deps: ComfyStarterDeps) {
     this.progressEveryMs = deps.progressEveryMs ?? 500;
@@ -87,6 +90,12 @@ export class ComfyJobStarter implements JobStarter {
     // outcome followed over HTTP; also how often orphans are looked for.
     this.orphanAfterMs = deps.config.jobOrphanAfterMs;
     this.adoptedPollMs = deps.adoptedPollMs ?? Math.min(5000, Math.max(100, this.orphanAfterMs / 4));
+    this.webhookSend =
+      deps.webhookSend ??
+      guardedSender({
+        allowPrivate: deps.config.webhookAllowPrivate,
+        allowedHosts: deps.config.webhookAllowedHosts,
+      });
   }
 
   /** Begins looking for orphaned API jobs (now, then periodically). */
@@ -362,7 +371,7 @@ export class ComfyJobStarter implements JobStarter {
       url,
       body: { event: 'job.finished', job },
       attempts: this.deps.config.webhookAttempts,
-      fetch: this.deps.fetch,
+      send: this.webhookSend,
       clock: this.deps.clock,
       isClosed: () => this.closed,
     });

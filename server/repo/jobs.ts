@@ -1,7 +1,8 @@
 // Every SQL statement about jobs and node runs. Parameterised only: remote strings are data, never SQL.
 import type pg from 'pg';
 import type { JobStatus } from '../../lib/comfy/types';
-import type { JobRecord, NodeRunRecord } from '../../lib/sync/schema';
+import { type IngestResult, type JobRecord, MAX_EPOCH_MS, type NodeRunRecord } from '../../lib/sync/schema';
+import { storableJson, storableString } from '../text';
 
 export type StoredStatus = JobStatus | 'rejected';
 export type JobSource = 'extension' | 'api';
@@ -111,29 +112,53 @@ export interface JobWrite extends JobRecord {
   statusOverride?: 'rejected';
 }
 
-/** The job records of one ingest request (or one server-side write): applied or refused together. */
+/** The job records of one ingest request (or one server-side write). */
 export interface JobWriteGroup {
-  /** The API key that sent them: re-checked inside the statement, so a key revoked meanwhile writes nothing. */
+  /**
+   * The API key that sent them, or null for the server's own writes. The key is re-checked inside the
+   * statement, so a key revoked meanwhile writes nothing; it becomes the owner of the jobs it creates.
+   */
   keyId: number | null;
   writes: JobWrite[];
 }
 
+/** What became of one record: stored, already stored as new or newer, or refused for this record. */
+export type WriteOutcome = Extract<IngestResult, { status: 'applied' | 'unchanged' }> | RefusedWrite;
+export interface RefusedWrite {
+  status: 'rejected';
+  code: 'not_owner' | 'unstorable';
+  message: string;
+}
+
 export interface GroupResult {
-  /** Per group: how many of its records were applied (0 for a group whose key is not live). */
-  applied: number[];
+  /** Per group, per record in order (all `unchanged` for a group whose key is not live). */
+  outcomes: WriteOutcome[][];
   /** Per group: false when its key was revoked (or deleted) by the time the statement ran. */
   keyLive: boolean[];
 }
+
+const APPLIED: WriteOutcome = { status: 'applied' };
+const UNCHANGED: WriteOutcome = { status: 'unchanged' };
+const NOT_OWNER: WriteOutcome = {
+  status: 'rejected',
+  code: 'not_owner',
+  message: 'This job belongs to another API key (or to the server, which tracks it itself)',
+};
 
 /**
  * Upserts job records and their node runs in one statement. A record replaces the stored one only when
  * (updatedAt, status rank, progress) is strictly greater, so replays and re-ordered batches change
  * nothing and an older record never overwrites a newer one. Node runs are written only with the job
- * version that carried them. `source` and `queued_by` keep the first writer's values.
+ * version that carried them.
+ *
+ * Ownership: a job belongs to the key that created it; a key's write to a job owned by another key, or
+ * by the server (source 'api'), is refused for that record. The server's own writes (keyId null) always
+ * apply and make the job the server's. `queued_by` keeps the owner's name.
  *
  * Several groups (concurrent ingest requests) share one statement, which is one transaction: the result
  * is that of applying the groups one after another in order (newest wins whatever the order; an exact
- * tie is credited to the earliest group). A group whose key is not live in the statement's snapshot is
+ * tie is credited to the earliest record). Precondition (kept by IngestWriter): within one call, all
+ * records of one job come from one key. A group whose key is not live in the statement's snapshot is
  * skipped entirely.
  */
 export async function writeJobGroups(
@@ -143,36 +168,87 @@ export async function writeJobGroups(
 ): Promise<GroupResult> {
   const input: unknown[] = [];
   const keyIds = new Set<number>();
-  groups.forEach((g, req) => {
+  for (const g of groups) {
     if (g.keyId !== null) keyIds.add(g.keyId);
-    for (const w of g.writes) input.push(toInputRow(w, req, g.keyId));
-  });
+    for (const w of g.writes) input.push(toInputRow(w, input.length, g.keyId));
+  }
   // Prepared (named), it is parsed and planned once per connection instead of on every flush. Not on
   // PGlite: its socket connections share one backend, so a name prepared through one connection clashes
   // with the same name prepared through another.
-  const res = await db.query<{ applied: Record<string, string> | null; live: string[] }>({
+  const res = await db.query<{
+    applied: number[] | null;
+    refused: number[] | null;
+    raced: number[] | null;
+    live: string[];
+  }>({
     ...(opts.prepared && { name: 'comfypulse_upsert_jobs' }),
     text: UPSERT_SQL,
-    values: [JSON.stringify(input), [...keyIds]],
+    values: [storableJson(JSON.stringify(input)), [...keyIds]],
   });
   const row = res.rows[0];
   const live = new Set((row?.live ?? []).map(Number));
+  const outcomes: WriteOutcome[] = new Array(input.length).fill(UNCHANGED);
+  for (const i of row?.applied ?? []) outcomes[i] = APPLIED;
+  for (const i of row?.refused ?? []) outcomes[i] = NOT_OWNER;
+  if (row?.raced?.length) await settleRaced(db, groups, row.raced, outcomes);
+  let next = 0;
   return {
-    applied: groups.map((_, req) => Number(row?.applied?.[req] ?? 0)),
+    outcomes: groups.map((g) => g.writes.map(() => outcomes[next++]!)),
     keyLive: groups.map((g) => g.keyId === null || live.has(g.keyId)),
   };
 }
 
+/**
+ * Jobs another transaction created while this statement ran (so they were not in its snapshot, and the
+ * conflict check found the row only then): their owner is read afterwards. Ownership never passes from
+ * one key to another, so reading it later gives the answer the statement would have given.
+ */
+async function settleRaced(
+  db: Queryable,
+  groups: JobWriteGroup[],
+  raced: number[],
+  outcomes: WriteOutcome[],
+): Promise<void> {
+  const flat = groups.flatMap((g) => g.writes.map((w) => ({ w, keyId: g.keyId })));
+  // Keys as stored: the statement stored storable strings.
+  const stored = (w: JobWrite) =>
+    jobKey({ server: storableString(w.server), promptId: storableString(w.promptId) });
+  const racedJobs = new Map(raced.map((i) => [stored(flat[i]!.w), flat[i]!.w]));
+  const jobs = [...racedJobs.values()];
+  const owners = await db.query<{
+    server: string;
+    prompt_id: string;
+    source: JobSource;
+    owner: string | null;
+  }>(
+    `SELECT j.server, j.prompt_id, j.source, j.owner_key_id AS owner FROM jobs j
+     JOIN unnest($1::text[], $2::text[]) AS x(server, prompt_id) USING (server, prompt_id)`,
+    [jobs.map((w) => storableString(w.server)), jobs.map((w) => storableString(w.promptId))],
+  );
+  const ownerOf = new Map(owners.rows.map((r) => [jobKey({ server: r.server, promptId: r.prompt_id }), r]));
+  flat.forEach(({ w, keyId }, i) => {
+    const k = stored(w);
+    if (keyId === null || !racedJobs.has(k)) return;
+    const o = ownerOf.get(k);
+    const owned = o && o.source === 'extension' && (o.owner === null || Number(o.owner) === keyId);
+    outcomes[i] = owned ? UNCHANGED : NOT_OWNER;
+  });
+}
+
+/** Identifies a job across servers. */
+export const jobKey = (w: { server: string; promptId: string }) => `${w.server}\u0000${w.promptId}`;
+
 /** Server-side writes (jobs started through the API): no key to re-check. Returns how many applied. */
 export async function upsertJobs(db: Queryable, writes: JobWrite[]): Promise<number> {
   if (writes.length === 0) return 0;
-  return (await writeJobGroups(db, [{ keyId: null, writes }])).applied[0] ?? 0;
+  const { outcomes } = await writeJobGroups(db, [{ keyId: null, writes }]);
+  return outcomes[0]!.filter((o) => o.status === 'applied').length;
 }
 
-function toInputRow(w: JobWrite, req: number, keyId: number | null) {
+function toInputRow(w: JobWrite, idx: number, keyId: number | null) {
   const status: StoredStatus = w.statusOverride ?? w.status;
   return {
-    req,
+    idx,
     key_id: keyId,
     server: w.server,
     prompt_id: w.promptId,
@@ -210,28 +286,43 @@ function toInputRow(w: JobWrite, req: number, keyId: number | null) {
 
 const ts = (col: string) => `CASE WHEN ${col} IS NULL THEN NULL ELSE to_timestamp(${col} / 1000.0) END`;
 
+/** A key's write may change a stored job: the key owns it, or nobody does (a job from before ownership). */
+const mayWrite = (job: string, keyId: string) =>
+  `(${job}.source = 'extension' AND (${job}.owner_key_id IS NULL OR ${job}.owner_key_id = ${keyId}))`;
+
+// Every CTE and the final SELECT read `jobs` as of the statement's snapshot (before its own writes).
+// Only jobs the statement did not write need a look: `refused` names records refused because another key
+// (or the server) owns the job; `raced` names jobs that were not in the snapshot either, i.e. created by
+// a concurrent transaction. Both look a job up with a scalar subquery, which PostgreSQL runs per record
+// through the (server, prompt_id) index: written as a join, the cached generic plan hashed the whole
+// table on every statement, a cost that grew with the table.
+const notWritten = (alias: string) =>
+  `NOT EXISTS (SELECT 1 FROM up WHERE up.server = ${alias}.server AND up.prompt_id = ${alias}.prompt_id)`;
+const storedJob = (alias: string, select: string) =>
+  `(SELECT ${select} FROM jobs j WHERE j.server = ${alias}.server AND j.prompt_id = ${alias}.prompt_id LIMIT 1)`;
+
 const UPSERT_SQL = `
 WITH raw AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
-    req integer, key_id bigint, server text, prompt_id text, status text, status_rank smallint, source text, own boolean,
-    client_id text, user_name text, queued_by text, number double precision, queued_at double precision,
-    started_at double precision, ended_at double precision, updated_at bigint, created_at double precision,
-    current_node text, progress double precision, outputs jsonb, error jsonb, node_errors jsonb,
-    webhook_url text, nodes jsonb)
+    idx integer, key_id bigint, server text, prompt_id text, status text, status_rank smallint, source text,
+    own boolean, client_id text, user_name text, queued_by text, number double precision,
+    queued_at double precision, started_at double precision, ended_at double precision, updated_at bigint,
+    created_at double precision, current_node text, progress double precision, outputs jsonb, error jsonb,
+    node_errors jsonb, webhook_url text, nodes jsonb)
 ), live AS (
   SELECT id FROM api_keys WHERE id = ANY($2::bigint[]) AND revoked_at IS NULL
 ), input AS (
   -- One statement may not touch a row twice: keep the newest version of each job in the batch.
   SELECT DISTINCT ON (server, prompt_id) * FROM raw
   WHERE key_id IS NULL OR key_id IN (SELECT id FROM live)
-  ORDER BY server, prompt_id, updated_at DESC, status_rank DESC, progress DESC, req
+  ORDER BY server, prompt_id, updated_at DESC, status_rank DESC, progress DESC, idx
 ), up AS (
   INSERT INTO jobs AS j (server, prompt_id, status, status_rank, source, own, client_id, user_name, queued_by,
     number, queued_at, started_at, ended_at, updated_at, created_at, current_node, progress, outputs, error,
-    node_errors, webhook_url)
+    node_errors, webhook_url, owner_key_id)
   SELECT server, prompt_id, status, status_rank, source, own, client_id, user_name, queued_by, number,
     ${ts('queued_at')}, ${ts('started_at')}, ${ts('ended_at')}, updated_at, to_timestamp(created_at / 1000.0),
-    current_node, progress, COALESCE(outputs, '{}'::jsonb), error, node_errors, webhook_url
+    current_node, progress, COALESCE(outputs, '{}'::jsonb), error, node_errors, webhook_url, key_id
   FROM input
   ON CONFLICT (server, prompt_id) DO UPDATE SET
     status = excluded.status, status_rank = excluded.status_rank, own = COALESCE(excluded.own, j.own),
@@ -242,8 +333,13 @@ WITH raw AS (
     outputs = excluded.outputs, error = excluded.error,
     node_errors = COALESCE(excluded.node_errors, j.node_errors),
     webhook_url = COALESCE(j.webhook_url, excluded.webhook_url),
+    -- Only the owner (or the server, which then owns the job) gets here, so these change only when the
+    -- server takes over a job an extension wrote first, or a key claims an unowned one.
+    source = excluded.source, owner_key_id = excluded.owner_key_id,
+    queued_by = CASE WHEN j.source = excluded.source THEN j.queued_by ELSE excluded.queued_by END,
     rev = nextval('jobs_rev_seq')
   WHERE (excluded.updated_at, excluded.status_rank, excluded.progress) > (j.updated_at, j.status_rank, j.progress)
+    AND (excluded.owner_key_id IS NULL OR ${mayWrite('j', 'excluded.owner_key_id')})
   RETURNING j.server, j.prompt_id
 ), nodes AS (
   INSERT INTO model_usage_log AS m (server, prompt_id, node_id, display_node_id, class_type, state, cached,
@@ -262,8 +358,11 @@ WITH raw AS (
   RETURNING 1
 )
 SELECT
-  (SELECT json_object_agg(req, n) FROM (
-    SELECT i.req, count(*) AS n FROM up JOIN input i USING (server, prompt_id) GROUP BY i.req) a) AS applied,
+  (SELECT array_agg(i.idx) FROM input i JOIN up USING (server, prompt_id)) AS applied,
+  (SELECT array_agg(r.idx) FROM raw r
+    WHERE r.key_id IS NOT NULL AND ${notWritten('r')} AND ${storedJob('r', `NOT ${mayWrite('j', 'r.key_id')}`)}) AS refused,
+  (SELECT array_agg(i.idx) FROM input i
+    WHERE ${notWritten('i')} AND ${storedJob('i', '1')} IS NULL) AS raced,
   (SELECT COALESCE(array_agg(id), '{}') FROM live) AS live,
   (SELECT count(*) FROM nodes) AS nodes`;
 
@@ -284,9 +383,10 @@ export function encodeCursor(c: Cursor): string {
   return Buffer.from(`${c.createdAt}:${c.seq}`).toString('base64url');
 }
 
+/** A cursor this server could have issued: an instant within range and a bigint seq, else null. */
 export function decodeCursor(s: string): Cursor | null {
-  const m = /^(\d{1,16}):(\d{1,19})$/.exec(Buffer.from(s, 'base64url').toString());
-  return m ? { createdAt: Number(m[1]), seq: m[2]! } : null;
+  const m = /^(\d{1,16}):(\d{1,18})$/.exec(Buffer.from(s, 'base64url').toString());
+  return m && Number(m[1]) <= MAX_EPOCH_MS ? { createdAt: Number(m[1]), seq: m[2]! } : null;
 }
 
 function filterSql(f: ListFilter, params: unknown[]): string[] {
@@ -348,17 +448,22 @@ export interface NodeRunDto {
   durationMs: number | null;
 }
 
-/** The newest job with this prompt id (a prompt id is a UUID; `server` disambiguates if ever needed). */
+/**
+ * The newest job with this prompt id (a prompt id is a UUID; `server` disambiguates if ever needed), or
+ * only among jobs of one source.
+ */
 export async function getJob(
   db: Queryable,
   promptId: string,
   server?: string,
+  source?: JobSource,
 ): Promise<(JobDto & { nodes: NodeRunDto[] }) | null> {
   const params: unknown[] = [promptId];
-  if (server !== undefined) params.push(server);
+  const where = ['j.prompt_id = $1'];
+  if (server !== undefined) where.push(`j.server = $${params.push(server)}`);
+  if (source !== undefined) where.push(`j.source = $${params.push(source)}`);
   const res = await db.query<JobRow>(
-    `SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.prompt_id = $1 ${server !== undefined ? 'AND j.server = $2' : ''}
-     ORDER BY j.created_at DESC LIMIT 1`,
+    `SELECT ${JOB_COLUMNS} FROM jobs j WHERE ${where.join(' AND ')} ORDER BY j.created_at DESC LIMIT 1`,
     params,
   );
   const row = res.rows[0];
