@@ -4,7 +4,7 @@
  * every other message, so the one context that owns a message is the one that answers it.
  */
 import { z } from 'zod';
-import { errorText } from './error-text';
+import { errorAnswer } from './error-answer';
 import type { ProtocolKey, ProtocolRequest, ProtocolResponse } from './protocol';
 
 export interface MessageSender {
@@ -26,7 +26,7 @@ const envelope = z.object({ type: z.string(), payload: z.unknown() });
 
 /**
  * A `runtime.onMessage` listener for `handlers`. Returns true (keeps the channel open for the async
- * answer) only for a message it handles; a handler that throws answers `{ error }`.
+ * answer) only for a message it handles; a handler that throws answers `{ error }` (`error-answer.ts`).
  */
 export function createDispatcher<P extends string>(
   prefix: P,
@@ -42,7 +42,7 @@ export function createDispatcher<P extends string>(
       .then(() => handler((m.data.payload ?? {}) as never, sender))
       .then(sendResponse, (e: unknown) => {
         onError(m.data.type, e);
-        sendResponse({ error: errorText(e) });
+        sendResponse(errorAnswer(e));
       });
     return true;
   };
