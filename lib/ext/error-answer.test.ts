@@ -3,10 +3,10 @@ import { errorAnswer, unwrapAnswer } from './error-answer';
 
 describe('the { error } answer convention', () => {
   it.each<[string, unknown, string]>([
-    ['an Error: its message', new Error('engine not ready'), 'engine not ready'],
-    ['a thrown string', 'boom', 'boom'],
-    ['anything else: as a string', 42, '42'],
-  ])('a handler that threw %s answers { error } with text', (_what, thrown, text) => {
+    ['an Error answers its message', new Error('engine not ready'), 'engine not ready'],
+    ['a string answers itself', 'boom', 'boom'],
+    ['anything else answers itself as text', 42, '42'],
+  ])('a handler that threw %s', (_what, thrown, text) => {
     expect(errorAnswer(thrown)).toStrictEqual({ error: text });
   });
 

@@ -47,19 +47,3 @@ export function createDispatcher<P extends string>(
     return true;
   };
 }
-
-export type RawSend = (message: { type: string; payload: unknown }) => Promise<unknown>;
-
-/** A typed sender over `runtime.sendMessage`; an `{ error }` answer becomes a thrown Error. */
-export function createSender(raw: RawSend) {
-  return async <K extends ProtocolKey>(
-    type: K,
-    payload: ProtocolRequest<K>,
-  ): Promise<ProtocolResponse<K>> => {
-    const res = await raw({ type, payload });
-    if (res && typeof res === 'object' && 'error' in res && Object.keys(res).length === 1) {
-      throw new Error(String((res as { error: unknown }).error));
-    }
-    return res as ProtocolResponse<K>;
-  };
-}

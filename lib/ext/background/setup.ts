@@ -121,7 +121,7 @@ export function directNotices(
 
 /** The messaging link to an offscreen engine; retries while a just-created document starts listening. */
 export function offscreenEngineLink(
-  apis: BackgroundApis,
+  apis: Pick<BackgroundApis, 'runtime' | 'offscreen'>,
   sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
 ): EngineLink {
   const ensure = async () => {
