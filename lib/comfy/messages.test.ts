@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseJsonLenient } from './json';
-import { outputFiles, toComfyEvent } from './messages';
+import { toComfyEvent } from './messages';
+import { outputFiles } from './outputs';
 import type { ComfyEvent } from './types';
 
 const P = '2b1c0000-0000-4000-8000-000000000000';
