@@ -7,7 +7,7 @@ import type { ComfyEvent } from './types';
 const P = '2b1c0000-0000-4000-8000-000000000000';
 const frame = (type: string, data: unknown) => ({ type, data });
 
-describe('toComfyEvent maps every documented frame (protocol §4) to its camelCased event', () => {
+describe('toComfyEvent maps every documented frame (comfyui-protocol.md §4) to its camelCased event', () => {
   it.each<[string, unknown, ComfyEvent]>([
     [
       'initial status with sid',
@@ -178,7 +178,7 @@ describe('toComfyEvent maps every documented frame (protocol §4) to its camelCa
   });
 });
 
-describe('schemas are as lenient as real servers need (protocol §10 item 18)', () => {
+describe('schemas are as lenient as real servers need (comfyui-protocol.md §10 item 18)', () => {
   it('executed.output may be null (cached node without UI output)', () => {
     expect(toComfyEvent(frame('executed', { node: '4', prompt_id: P, output: null }))).toStrictEqual({
       type: 'executed',

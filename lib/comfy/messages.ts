@@ -1,8 +1,8 @@
 /**
- * Schemas of record for every JSON frame ComfyUI sends (protocol §4, §12), and their mapping to the
- * camelCased `ComfyEvent` union.
+ * Schemas of record for every JSON frame ComfyUI sends (comfyui-protocol.md §4, §12), and their mapping to
+ * the camelCased `ComfyEvent` union.
  *
- * Leniency policy (protocol §10 item 18): every object is loose (extra keys pass), and a field the
+ * Leniency policy (comfyui-protocol.md §10 item 18): every object is loose (extra keys pass), and a field the
  * client can live without never rejects a frame: when it is missing, null or of the wrong type it is
  * dropped (`lenient()`). Only the fields that identify what happened are required: the prompt id of
  * execution events, `node` of `executing`/`executed`, `value`/`max` of progress, `queue_remaining`.

@@ -11,8 +11,8 @@
  * - Times are the caller's `now` (local receive time), never the server's timestamps, so durations do
  *   not suffer clock skew. Snapshots may fill start/end times that were never observed.
  *
- * Two streams are handled (protocol §12): the full stream of a prompt submitted with our client id,
- * and the broadcast-only stream of a prompt posted without one (progress, progress_state, type-1
+ * Two streams are handled (comfyui-protocol.md §12): the full stream of a prompt submitted with our client
+ * id, and the broadcast-only stream of a prompt posted without one (progress, progress_state, type-1
  * previews, execution_interrupted, status). Frames without a prompt id (type-1 previews, the reconnect
  * replay `executing {node}`, bare progress) belong to the prompt running on this stream.
  */
