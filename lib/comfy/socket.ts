@@ -1,7 +1,7 @@
 /**
  * ComfySocket: one logical connection to ComfyUI's `/ws` that survives restarts, drops and zombies.
  *
- * Invariants (design §1.3, §4; comfyui-protocol.md §2):
+ * Invariants (design.md §1.3, §4; comfyui-protocol.md §2):
  * - `feature_flags` is the first message of every connection (the server resets flags per connection and
  *   ignores them after any other message); keepalives are JSON objects, sent only after it.
  * - Each connect bumps a generation; every handler of an older socket returns at once, so a late
