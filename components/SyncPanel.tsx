@@ -1,7 +1,8 @@
 /**
  * The optional sync target (off by default): URL, API key and the enabled switch, stored in settings; and
  * the uploader's status (last sync, pending records, last error). The API key is never shown back: an
- * empty field keeps the stored key.
+ * empty field keeps the stored key. A plain-http address of another machine gets a warning, and sending
+ * the key there needs a tick of its own before anything is saved (`PlainHttpKeyWarning`).
  */
 
 import { useState } from 'react';
@@ -10,6 +11,7 @@ import { useServices } from '@/lib/ext/ui/services';
 import { useSettings } from '@/lib/ext/ui/settings-hooks';
 import { type SyncStatusView, useSyncStatus } from '@/lib/ext/ui/sync-status';
 import { Check, Field, FormStatus } from './form';
+import { PlainHttpKeyWarning, usePlainHttpConsent } from './PlainHttpKeyWarning';
 import { useSaveSettings } from './PreferencesForm';
 import { Section } from './Section';
 
@@ -75,7 +77,12 @@ function SyncForm({ initial }: { initial: { enabled: boolean; url: string; apiKe
   const [key, setKey] = useState('');
   const [enabled, setEnabled] = useState(initial.enabled);
   const [note, setNote] = useState<string>();
+  const plainHttp = usePlainHttpConsent({ url, enabled, keyTyped: key !== '', initial });
   const submit = async () => {
+    if (!plainHttp.consented) {
+      setNote(i18n.t('ui_sync_plain_http_unconfirmed'));
+      return;
+    }
     // Ask for the host permission inside the click, before any await.
     const granted = enabled && url ? services.requestOrigins(syncOriginsFor(url)) : Promise.resolve(true);
     setNote(undefined);
@@ -118,6 +125,7 @@ function SyncForm({ initial }: { initial: { enabled: boolean; url: string; apiKe
             onChange={setKey}
           />
         </div>
+        <PlainHttpKeyWarning consent={plainHttp} />
         <div className="form-row">
           <Check testid="sync-enabled" checked={enabled} onChange={setEnabled}>
             {i18n.t('ui_sync_enabled')}
@@ -130,7 +138,11 @@ function SyncForm({ initial }: { initial: { enabled: boolean; url: string; apiKe
               {error}
             </FormStatus>
           )}
-          {note !== undefined && error === undefined && <FormStatus kind="info">{note}</FormStatus>}
+          {note !== undefined && error === undefined && (
+            <FormStatus kind="info" testid="sync-section-note">
+              {note}
+            </FormStatus>
+          )}
         </div>
       </form>
       <SyncStatus status={sync.status} error={sync.error} />

@@ -54,7 +54,7 @@ describe('engine host', () => {
       const answer = await new Promise((resolve) => {
         const handled = listener?.(
           { type: 'engine:cancelJob', payload: { serverId: 'local', promptId: id } },
-          {},
+          { url: 'chrome-extension://x/background.js' },
           resolve,
         );
         expect(handled).toBe(true);
