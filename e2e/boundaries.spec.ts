@@ -128,6 +128,16 @@ test("the tab bridge runs on configured servers' pages only, port included, and 
   const other = new StaticSite();
   await other.start();
   try {
+    const registered = () =>
+      serviceWorker.evaluate(async () =>
+        (await chrome.scripting.getRegisteredContentScripts()).map((s) => [s.id, s.world, s.matches]),
+      );
+    // the worker registers the bridge as it starts (a page opened before that, like any page open while
+    // an extension installs, gets it on its next load)
+    await expect.poll(registered).toEqual([
+      ['comfypulse-tap', 'MAIN', [`${sim.url}/*`]],
+      ['comfypulse-bridge', 'ISOLATED', [`${sim.url}/*`]],
+    ]);
     const serverTab = await context.newPage();
     await serverTab.addInitScript(installTapProbe);
     const otherTab = await context.newPage();
@@ -137,14 +147,6 @@ test("the tab bridge runs on configured servers' pages only, port included, and 
     expect(await serverTab.evaluate(tapRelays, 5000)).toBe(true);
     // the same host (127.0.0.1), another port: no script of ours
     expect(await otherTab.evaluate(tapRelays, 2000)).toBe(false);
-    const registered = () =>
-      serviceWorker.evaluate(async () =>
-        (await chrome.scripting.getRegisteredContentScripts()).map((s) => [s.id, s.world, s.matches]),
-      );
-    expect(await registered()).toEqual([
-      ['comfypulse-tap', 'MAIN', [`${sim.url}/*`]],
-      ['comfypulse-bridge', 'ISOLATED', [`${sim.url}/*`]],
-    ]);
 
     // the user adds that address as a server: its pages get the bridge (after a reload, as any content script)
     const options = await openOptions();
