@@ -124,6 +124,7 @@ test("the tab bridge runs on configured servers' pages only, port included, and 
   context,
   openOptions,
   serviceWorker,
+  extension,
 }) => {
   const other = new StaticSite();
   await other.start();
@@ -138,6 +139,8 @@ test("the tab bridge runs on configured servers' pages only, port included, and 
       ['comfypulse-tap', 'MAIN', [`${sim.url}/*`]],
       ['comfypulse-bridge', 'ISOLATED', [`${sim.url}/*`]],
     ]);
+    // the registration belongs to the browser, not to the worker: it outlives a stopped worker
+    await extension.stopServiceWorker();
     const serverTab = await context.newPage();
     await serverTab.addInitScript(installTapProbe);
     const otherTab = await context.newPage();
