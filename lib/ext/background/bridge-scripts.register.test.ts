@@ -127,10 +127,12 @@ describe('Chrome: chrome.scripting', () => {
 });
 
 describe('Firefox MV2: contentScripts.register', () => {
-  function fakeContentScripts() {
+  function fakeContentScripts(mayReach: (host: string) => boolean = () => true) {
     const live = new Set<FirefoxScriptOptions>();
     const api: ContentScriptsApi = {
       register: async (o) => {
+        if (!o.matches.every(mayReach))
+          throw new Error(`Permission denied to register a content script for ${o.matches}`);
         live.add(o);
         return { unregister: () => live.delete(o) };
       },
@@ -148,13 +150,30 @@ describe('Firefox MV2: contentScripts.register', () => {
       {
         js: [{ file: TAP_SCRIPT }],
         matches: ['http://127.0.0.1/*'],
-        includeGlobs: ['http://127.0.0.1:8000/comfy/*', 'http://127.0.0.1:8188/*'],
+        includeGlobs: ['http://127.0.0.1:8000/comfy/*'],
         world: 'MAIN',
         runAt: 'document_idle',
         allFrames: false,
       },
       expect.objectContaining({ js: [{ file: RELAY_SCRIPT }], world: 'ISOLATED' }),
+      expect.objectContaining({ js: [{ file: TAP_SCRIPT }], includeGlobs: ['http://127.0.0.1:8188/*'] }),
+      expect.objectContaining({ js: [{ file: RELAY_SCRIPT }], includeGlobs: ['http://127.0.0.1:8188/*'] }),
     ]);
+  });
+
+  it('a server whose host it may not reach costs only that server its bridge, and the next sync retries', async () => {
+    let granted = false;
+    const f = fakeContentScripts((host) => granted || host !== 'http://10.0.0.7/*');
+    const r = contentScriptsRegistrar(f.api);
+    const servers = [makeServer('a', 'http://127.0.0.1:8188'), makeServer('lan', 'http://10.0.0.7:8188')];
+    await expect(r.sync(servers)).rejects.toThrow('2 bridge registrations refused');
+    expect([...f.live].map((o) => o.includeGlobs)).toEqual([
+      ['http://127.0.0.1:8188/*'],
+      ['http://127.0.0.1:8188/*'],
+    ]);
+    granted = true;
+    await r.sync(servers);
+    expect(f.live.size).toBe(4);
   });
 
   it('replaces its registrations when servers change and drops them when none is left', async () => {

@@ -8,10 +8,13 @@
  *   browser sessions (`persistAcrossSessions`, the default): a ComfyUI tab restored at browser start gets
  *   its bridge before the worker has even started. They hold no secret (only server addresses), and every
  *   worker start reconciles them with the servers table, so a stale one cannot outlive a change.
- * - Firefox MV2 (`browser.contentScripts.register`, no extra permission: host permissions suffice):
- *   Firefox's match patterns cannot name a port, so each registration matches the host and narrows it to
- *   the server with `includeGlobs` (`http://127.0.0.1:8188/*`). A registration lives as long as the
- *   background page that made it, which in MV2 is the browser session; every start registers again.
+ * - Firefox MV2 (`browser.contentScripts.register`, no extra permission: host permissions suffice; its
+ *   `world` option exists since Firefox 128, the add-on's minimum): Firefox's match patterns cannot name a
+ *   port, so each registration matches the host and narrows it to the server with `includeGlobs`
+ *   (`http://127.0.0.1:8188/*`). Firefox refuses a registration for a host the add-on may not reach, so
+ *   each server gets its own, and one refused server costs only its own bridge. A registration lives as
+ *   long as the background page that made it, which in MV2 is the browser session; every start registers
+ *   again.
  *
  * Without host permission for a server the browser injects nothing there, which is right: the extension
  * cannot talk to that server either.
@@ -131,7 +134,7 @@ function firefoxHostPattern(pattern: string): string {
   return `${u.protocol}//${u.hostname}/*`;
 }
 
-/** Firefox MV2: `contentScripts.register`, narrowed to each server's port by `includeGlobs`. */
+/** Firefox MV2: `contentScripts.register`, one pair per server, narrowed to its port by `includeGlobs`. */
 export function contentScriptsRegistrar(api: ContentScriptsApi): BridgeRegistrar {
   let registered: { unregister(): unknown }[] = [];
   let current: string[] = [];
@@ -141,20 +144,27 @@ export function contentScriptsRegistrar(api: ContentScriptsApi): BridgeRegistrar
     registered = [];
     current = [];
     await Promise.all(old.map((r) => r.unregister()));
-    if (matches.length === 0) return;
-    const hosts = [...new Set(matches.map(firefoxHostPattern))];
-    for (const s of bridgeScripts(matches)) {
-      registered.push(
-        await api.register({
-          js: s.js.map((file) => ({ file })),
-          matches: hosts,
-          includeGlobs: matches,
-          ...(s.world ? { world: s.world } : {}),
-          runAt: 'document_idle',
-          allFrames: false,
-        }),
-      );
+    const refused: unknown[] = [];
+    for (const pattern of matches) {
+      for (const s of bridgeScripts([pattern])) {
+        try {
+          registered.push(
+            await api.register({
+              js: s.js.map((file) => ({ file })),
+              matches: [firefoxHostPattern(pattern)],
+              includeGlobs: [pattern],
+              ...(s.world ? { world: s.world } : {}),
+              runAt: 'document_idle',
+              allFrames: false,
+            }),
+          );
+        } catch (e) {
+          refused.push(e);
+        }
+      }
     }
+    if (refused.length > 0)
+      throw new AggregateError(refused, `${refused.length} bridge registrations refused`);
     current = matches;
   });
 }
