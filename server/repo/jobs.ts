@@ -566,6 +566,8 @@ export interface SlowRun {
   workflowName: string | null;
 }
 
+const CLASS = "COALESCE(m.class_type, '(unknown)')";
+
 /** How many of each class's slowest runs the stats name. */
 export const SLOWEST_RUNS = 3;
 
@@ -577,12 +579,15 @@ export interface NodeStatsQuery {
 
 /**
  * Which node classes cost the most time: executed (non-cached) runs with a known duration, most total
- * time first, with each class's median and its slowest runs. `percentile_cont` and window functions run
- * alike on PostgreSQL and PGlite.
+ * time first, with each class's median and its slowest runs (`percentile_cont` and a window function,
+ * alike on PostgreSQL and PGlite). Both sort the window's executed runs: measured at 100,000 runs, about
+ * 4x the cost of the totals alone.
  */
 export async function nodeClassStats(db: Queryable, q: NodeStatsQuery): Promise<NodeClassStat[]> {
   const params: unknown[] = [q.sinceMs, q.limit, SLOWEST_RUNS];
   const byServer = q.server === undefined ? '' : `AND m.server = $${params.push(q.server)}`;
+  // Runs with no start time (cached ones) count whatever the window.
+  const inWindow = `(m.started_at IS NULL OR m.started_at >= to_timestamp($1 / 1000.0)) ${byServer}`;
   const res = await db.query<{
     class_type: string;
     runs: string;
@@ -602,32 +607,30 @@ export async function nodeClassStats(db: Queryable, q: NodeStatsQuery): Promise<
         }[]
       | null;
   }>(
-    `WITH runs AS (
-       SELECT COALESCE(m.class_type, '(unknown)') AS class_type, m.server, m.prompt_id, m.node_id, m.cached,
-         m.duration_ms, m.started_at
-       FROM model_usage_log m
-       WHERE (m.started_at IS NULL OR m.started_at >= to_timestamp($1 / 1000.0)) ${byServer}
-     ), classes AS (
-       SELECT class_type,
-         count(*) FILTER (WHERE NOT cached) AS runs, count(*) FILTER (WHERE cached) AS cached_runs,
-         COALESCE(sum(duration_ms) FILTER (WHERE NOT cached), 0) AS total_ms,
-         avg(duration_ms) FILTER (WHERE NOT cached) AS avg_ms,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) FILTER (WHERE NOT cached) AS median_ms,
-         max(duration_ms) FILTER (WHERE NOT cached) AS max_ms
-       FROM runs GROUP BY class_type ORDER BY total_ms DESC, class_type LIMIT $2
-     ), ranked AS (
-       SELECT r.*, row_number() OVER (PARTITION BY r.class_type
-         ORDER BY r.duration_ms DESC, r.started_at DESC NULLS LAST, r.server, r.prompt_id, r.node_id) AS rank
-       FROM runs r
-       WHERE NOT r.cached AND r.duration_ms IS NOT NULL AND r.class_type IN (SELECT class_type FROM classes)
+    `WITH classes AS MATERIALIZED (
+       SELECT ${CLASS} AS class_type,
+         count(*) FILTER (WHERE NOT m.cached) AS runs, count(*) FILTER (WHERE m.cached) AS cached_runs,
+         COALESCE(sum(m.duration_ms) FILTER (WHERE NOT m.cached), 0) AS total_ms,
+         avg(m.duration_ms) FILTER (WHERE NOT m.cached) AS avg_ms,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY m.duration_ms) FILTER (WHERE NOT m.cached) AS median_ms,
+         max(m.duration_ms) FILTER (WHERE NOT m.cached) AS max_ms
+       FROM model_usage_log m WHERE ${inWindow}
+       GROUP BY 1 ORDER BY total_ms DESC, class_type LIMIT $2
+     ), slowest AS MATERIALIZED (
+       -- Ranked once for all classes, on narrow rows; the few picked are read back by row address.
+       SELECT r.tid, r.class_type, r.rank FROM (
+         SELECT m.ctid AS tid, ${CLASS} AS class_type,
+           row_number() OVER (PARTITION BY ${CLASS} ORDER BY m.duration_ms DESC, m.started_at DESC NULLS LAST) AS rank
+         FROM model_usage_log m WHERE ${inWindow} AND NOT m.cached AND m.duration_ms IS NOT NULL
+       ) r WHERE r.rank <= $3 AND r.class_type IN (SELECT class_type FROM classes)
      )
-     SELECT c.*, (
-       SELECT json_agg(json_build_object('server', k.server, 'prompt_id', k.prompt_id, 'node_id', k.node_id,
-           'duration_ms', k.duration_ms, 'started_at', (extract(epoch FROM k.started_at) * 1000)::float8,
-           'workflow_name', j.workflow_name) ORDER BY k.rank)
-       FROM ranked k JOIN jobs j ON j.server = k.server AND j.prompt_id = k.prompt_id
-       WHERE k.class_type = c.class_type AND k.rank <= $3
-     ) AS slowest
+     SELECT c.*,
+       (SELECT json_agg(json_build_object('server', m.server, 'prompt_id', m.prompt_id, 'node_id', m.node_id,
+           'duration_ms', m.duration_ms, 'started_at', (extract(epoch FROM m.started_at) * 1000)::float8,
+           'workflow_name', j.workflow_name) ORDER BY s.rank)
+         FROM slowest s JOIN model_usage_log m ON m.ctid = s.tid
+         JOIN jobs j ON j.server = m.server AND j.prompt_id = m.prompt_id
+         WHERE s.class_type = c.class_type) AS slowest
      FROM classes c ORDER BY c.total_ms DESC, c.class_type`,
     params,
   );
