@@ -2,7 +2,7 @@
  * ComfyUI HTTP client: every call validated with zod, every failure a typed `ComfyError`.
  *
  * Usage: `const http = createComfyHttp({ baseUrl: 'http://127.0.0.1:8188', token, tokenMode: 'both' })`.
- * Routes use the `/api` prefix (protocol §7). Runs wherever `fetch` and `AbortController` exist.
+ * Routes use the `/api` prefix (comfyui-protocol.md §7). Runs wherever `fetch` and `AbortController` exist.
  */
 import {
   AuthRequired,
@@ -59,7 +59,7 @@ export interface ComfyHttpOptions {
 export type PreviewMethod = 'auto' | 'latent2rgb' | 'taesd' | 'none' | 'default';
 
 export interface SubmitOptions {
-  /** The clientId of *our* socket; per-job events go only to it (protocol §1.2). */
+  /** The clientId of *our* socket; per-job events go only to it (comfyui-protocol.md §1.2). */
   clientId?: string;
   /** A canonical lowercase UUID (required by 2026 servers); always trust the id in the response. */
   promptId?: string;

@@ -26,7 +26,7 @@ export interface ServerRecord {
   token?: string;
   tokenMode: TokenMode;
   enabled: boolean;
-  /** Stable per server and installation; never the id of another client (see protocol §2.3). */
+  /** Stable per server and installation; never the id of another client (see comfyui-protocol.md §2.3). */
   clientId: string;
   createdAt: number;
 }

@@ -20,6 +20,8 @@ const SHIPPED = [
   /^background\.js$/,
   /^(chunks|content-scripts)\/[\w-]+\.js$/,
   /^assets\/[\w-]+\.css$/,
+  // Web Workers the offscreen document starts (the timelapse encoder)
+  /^assets\/[\w-]+\.worker-[\w-]+\.js$/,
   /^_locales\/[A-Za-z_]+\/messages\.json$/,
   /^icon\/\d+\.png$/,
 ];

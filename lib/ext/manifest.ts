@@ -51,7 +51,8 @@ export function manifestFor({ browser, store }: ManifestTarget): UserManifest {
     description: '__MSG_extDescription__',
     default_locale: 'en',
     // Loopback only at install; any other server is asked for at runtime (options page). The ws patterns
-    // are needed for declarativeNetRequest to rewrite the WebSocket handshake's Origin (protocol §12).
+    // are needed for declarativeNetRequest to rewrite the WebSocket handshake's Origin
+    // (comfyui-protocol.md §12).
     host_permissions: [...BUILTIN_HOST_PERMISSIONS],
     content_security_policy: { extension_pages: EXTENSION_PAGES_CSP },
     action: { default_title: '__MSG_extName__' },

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createDispatcher, createSender } from './messaging';
+import { type BackgroundApis, offscreenEngineLink } from './background/setup';
+import { createDispatcher, type MessageSender } from './messaging';
+import { createUiSender } from './ui/messaging';
 
 describe('typed messaging', () => {
   const listener = createDispatcher('bg:', {
@@ -25,9 +27,43 @@ describe('typed messaging', () => {
     expect(await call(message)).toEqual(expected);
   });
 
-  it('turns an { error } answer into a thrown error on the sending side', async () => {
-    const send = createSender(async (m) => (m.type === 'bg:refresh' ? { ok: true } : { error: 'boom' }));
-    await expect(send('bg:refresh', {})).resolves.toEqual({ ok: true });
-    await expect(send('bg:removeServer', { id: 'x' })).rejects.toThrow('boom');
+  it("a page (popup, side panel, tab bridge) gets a handler's failure as a thrown Error", async () => {
+    const send = createUiSender((m) => deliver(listener, m));
+    await expect(send('bg:refresh', { serverId: 'a' })).resolves.toEqual({ ok: true });
+    await expect(send('bg:removeServer', { id: 'x' })).rejects.toThrow(new Error('nope'));
+  });
+
+  it("the worker gets an offscreen engine handler's failure as a thrown Error, not as a result", async () => {
+    const engine = createDispatcher('engine:', {
+      'engine:refresh': () => ({ ok: true }),
+      'engine:cancelJob': () => {
+        throw new Error('no such server');
+      },
+    });
+    const link = offscreenEngineLink({ runtime: runtimeDelivering(engine) });
+    await expect(link.call('engine:refresh', {})).resolves.toEqual({ ok: true });
+    await expect(link.call('engine:cancelJob', { serverId: 's', promptId: 'p' })).rejects.toThrow(
+      new Error('no such server'),
+    );
   });
 });
+
+type Listener = (m: unknown, s: MessageSender, r: (x: unknown) => void) => true | undefined;
+
+/** `runtime.sendMessage` into one listener: its answer, or undefined when it does not keep the channel. */
+function deliver(listener: Listener, message: unknown): Promise<unknown> {
+  return new Promise((resolve) => {
+    if (listener(message, {}, resolve) !== true) resolve(undefined);
+  });
+}
+
+function runtimeDelivering(listener: Listener): BackgroundApis['runtime'] {
+  return {
+    id: 'extid',
+    getURL: (p) => `chrome-extension://extid/${p}`,
+    sendMessage: (m) => deliver(listener, m),
+    onMessage: { addListener: () => undefined },
+    onInstalled: { addListener: () => undefined },
+    onStartup: { addListener: () => undefined },
+  };
+}

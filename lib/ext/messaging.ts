@@ -4,7 +4,7 @@
  * every other message, so the one context that owns a message is the one that answers it.
  */
 import { z } from 'zod';
-import { errorText } from './error-text';
+import { errorAnswer } from './error-answer';
 import type { ProtocolKey, ProtocolRequest, ProtocolResponse } from './protocol';
 
 export interface MessageSender {
@@ -26,7 +26,7 @@ const envelope = z.object({ type: z.string(), payload: z.unknown() });
 
 /**
  * A `runtime.onMessage` listener for `handlers`. Returns true (keeps the channel open for the async
- * answer) only for a message it handles; a handler that throws answers `{ error }`.
+ * answer) only for a message it handles; a handler that throws answers `{ error }` (`error-answer.ts`).
  */
 export function createDispatcher<P extends string>(
   prefix: P,
@@ -42,24 +42,8 @@ export function createDispatcher<P extends string>(
       .then(() => handler((m.data.payload ?? {}) as never, sender))
       .then(sendResponse, (e: unknown) => {
         onError(m.data.type, e);
-        sendResponse({ error: errorText(e) });
+        sendResponse(errorAnswer(e));
       });
     return true;
-  };
-}
-
-export type RawSend = (message: { type: string; payload: unknown }) => Promise<unknown>;
-
-/** A typed sender over `runtime.sendMessage`; an `{ error }` answer becomes a thrown Error. */
-export function createSender(raw: RawSend) {
-  return async <K extends ProtocolKey>(
-    type: K,
-    payload: ProtocolRequest<K>,
-  ): Promise<ProtocolResponse<K>> => {
-    const res = await raw({ type, payload });
-    if (res && typeof res === 'object' && 'error' in res && Object.keys(res).length === 1) {
-      throw new Error(String((res as { error: unknown }).error));
-    }
-    return res as ProtocolResponse<K>;
   };
 }

@@ -2,7 +2,7 @@
  * Host permissions per server. The manifest grants only loopback (`127.0.0.1`, `localhost`, http and ws);
  * any other server is an optional host permission the options page requests before saving it.
  * Both the http(s) and the ws(s) pattern are needed: declarativeNetRequest rewrites a WebSocket handshake
- * only when the extension holds the ws pattern of that host (protocol §12).
+ * only when the extension holds the ws pattern of that host (comfyui-protocol.md §12).
  */
 
 /** Hosts the manifest grants at install time (all ports). */

@@ -190,8 +190,8 @@ export class ComfyJobStarter implements JobStarter {
       clock: this.deps.clock,
     });
     // ComfyClient.submit returns only the prompt id, but a 200 from /prompt may carry node_errors for
-    // outputs ComfyUI dropped (protocol §7.1). Its HTTP layer's answer is kept here, by prompt id, so
-    // POST /v1/prompts can return it; the client still does its own bookkeeping of the submit.
+    // outputs ComfyUI dropped (comfyui-protocol.md §7.1). Its HTTP layer's answer is kept here, by prompt id,
+    // so POST /v1/prompts can return it; the client still does its own bookkeeping of the submit.
     const httpSubmit = client.http.submit.bind(client.http);
     client.http.submit = async (prompt, options) => {
       const res = await httpSubmit(prompt, options);

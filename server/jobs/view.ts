@@ -4,37 +4,11 @@
 // write), from that job's configured ComfyUI. A filename, subfolder or type an ingesting client wrote is
 // never fetched.
 import type { Context } from 'hono';
+import { outputFiles } from '../../lib/comfy/outputs';
 import type { AppDeps } from '../app';
 import type { AppEnv } from '../http';
 import { jsonError } from '../http';
 import { getJob } from '../repo/jobs';
-
-const MEDIA_KEYS = ['images', 'gifs', 'video', 'audio'];
-
-interface FileRef {
-  filename: string;
-  subfolder: string;
-  type: string;
-}
-
-function isFileRef(v: unknown): v is FileRef {
-  const f = v as FileRef;
-  return (
-    typeof f === 'object' &&
-    f !== null &&
-    typeof f.filename === 'string' &&
-    typeof f.subfolder === 'string' &&
-    typeof f.type === 'string'
-  );
-}
-
-/** The files of one node's output in a stable order (images, gifs, video, audio). */
-export function outputFiles(output: Record<string, unknown> | undefined): FileRef[] {
-  if (!output) return [];
-  return MEDIA_KEYS.flatMap((k) =>
-    Array.isArray(output[k]) ? (output[k] as unknown[]).filter(isFileRef) : [],
-  );
-}
 
 const SAFE_INLINE = /^(image\/(png|jpeg|webp|gif)|video\/(mp4|webm)|audio\/(mpeg|wav|ogg|flac))$/;
 
@@ -48,6 +22,7 @@ export async function viewProxy(
   if (!job) return jsonError(c, 404, 'not_found', 'No job this server tracked has that id');
   const index = Number(c.req.param('index'));
   const node = c.req.param('node') ?? '';
+  // `:index` counts the node's type=output files in `outputFiles` order, which holds however jsonb orders keys
   const files = Object.hasOwn(job.outputs, node)
     ? outputFiles(job.outputs[node]).filter((f) => f.type === 'output')
     : [];

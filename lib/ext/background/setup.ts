@@ -7,6 +7,7 @@
 import type { ComfyPulseDB } from '../db';
 import { missingPermissionReport } from '../engine/doctor';
 import type { EngineNotice } from '../engine/engine';
+import { unwrapAnswer } from '../error-answer';
 import type { Translate } from '../i18n';
 import { createDispatcher, type Handlers, type MessageSender } from '../messaging';
 import { permissionOriginsFor } from '../permissions';
@@ -120,7 +121,7 @@ export function directNotices(
 
 /** The messaging link to an offscreen engine; retries while a just-created document starts listening. */
 export function offscreenEngineLink(
-  apis: BackgroundApis,
+  apis: Pick<BackgroundApis, 'runtime' | 'offscreen'>,
   sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
 ): EngineLink {
   const ensure = async () => {
@@ -136,10 +137,7 @@ export function offscreenEngineLink(
         try {
           const res = await apis.runtime.sendMessage({ type, payload });
           if (res === undefined) throw new Error('no engine answered');
-          if (res && typeof res === 'object' && 'error' in res && Object.keys(res).length === 1) {
-            throw new Error(String((res as { error: unknown }).error));
-          }
-          return res as never;
+          return unwrapAnswer(res);
         } catch (e) {
           lastError = e;
           // "Receiving end does not exist": the document is still loading its script

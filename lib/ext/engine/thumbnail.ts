@@ -3,7 +3,7 @@
  * (`/view?preview=webp;90`), stored as a Blob next to the job so notifications and lists can show it.
  */
 import type { ComfyHttp } from '../../comfy/http';
-import { outputFiles } from '../../comfy/messages';
+import { outputFiles } from '../../comfy/outputs';
 import type { Clock, FetchLike, JobState, OutputFile } from '../../comfy/types';
 import type { BlobRecord, ComfyPulseDB, JobRecord, ServerRecord } from '../db';
 import { thumbBlobKey } from '../storage/repo';
