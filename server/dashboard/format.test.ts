@@ -116,6 +116,16 @@ describe('thumbnails and previews', () => {
       api({ '10': { video: [png('v.mp4')] }, '11': { gifs: [png('g.gif')] } }),
       '/v1/jobs/p%2F1/outputs/11/0?thumb=1&server=gpu%201',
     ],
+    [
+      'an image after a video of the same node: its index among the saved files',
+      api({ '9': { video: [png('v.mp4')], frames: [png('t.png', 'temp'), png('f.png')] } }),
+      '/v1/jobs/p%2F1/outputs/9/1?thumb=1&server=gpu%201',
+    ],
+    [
+      'keys in the order jsonb returns them: images still count first',
+      api({ '9': { video: [png('v.mp4')], images: [png('a.png')] } }),
+      '/v1/jobs/p%2F1/outputs/9/0?thumb=1&server=gpu%201',
+    ],
     ['no outputs yet: none', api({}), null],
   ])('%s', (_name, j, url) => {
     expect(thumbUrl(j)).toBe(url);

@@ -1,9 +1,10 @@
 // What the dashboard says about a job, as plain data: its title, who started it, when, its filters. No
 // DOM here, so every rule is tested without a browser; every string it returns is remote text that the
 // view puts into the page as text only.
+import { jobOutputFiles } from '../../lib/comfy/outputs';
 import type { JobStatus } from '../../lib/comfy/types';
 import { jobIdentity } from '../../lib/ext/ui/identity';
-import { isImageOutput, outputFiles } from '../../lib/ext/ui/outputs';
+import { isImageOutput } from '../../lib/ext/ui/outputs';
 import type { JobDto, StoredStatus } from '../repo/jobs';
 
 export const ACTIVE_STATUSES: readonly StoredStatus[] = ['pending', 'running'];
@@ -127,31 +128,27 @@ export function previewUrl(j: JobDto): string | null {
   return j.hasPreview ? `${jobPath(j)}/preview?${serverQs(j)}&rev=${j.rev}` : null;
 }
 
-// The output proxy numbers a node's files of type `output` in this order of output lists.
-const PROXY_ORDER = ['images', 'gifs', 'video', 'audio'];
-
 /**
  * A server-proxied thumbnail of the job's first image output. The proxy serves only outputs of jobs this
  * server tracked itself (source api), so other jobs get no request at all, never a made-up picture.
  */
 export function thumbUrl(j: JobDto): string | null {
   if (j.source !== 'api') return null;
-  const files = outputFiles(j.outputs).filter(
-    (f) => f.file.type === 'output' && PROXY_ORDER.includes(f.kind),
-  );
-  for (const nodeId of new Set(files.map((f) => f.nodeId))) {
-    const first = files
-      .filter((f) => f.nodeId === nodeId)
-      .sort((a, b) => PROXY_ORDER.indexOf(a.kind) - PROXY_ORDER.indexOf(b.kind))[0]!;
-    if (isImageOutput(first))
-      return `${jobPath(j)}/outputs/${encodeURIComponent(nodeId)}/0?thumb=1&${serverQs(j)}`;
+  // The proxy's `:index` counts a node's type=output files in `jobOutputFiles` order (server/jobs/view.ts).
+  const seen = new Map<string, number>();
+  for (const f of jobOutputFiles(j.outputs)) {
+    if (f.file.type !== 'output') continue;
+    const index = seen.get(f.nodeId) ?? 0;
+    seen.set(f.nodeId, index + 1);
+    if (isImageOutput(f))
+      return `${jobPath(j)}/outputs/${encodeURIComponent(f.nodeId)}/${index}?thumb=1&${serverQs(j)}`;
   }
   return null;
 }
 
 /** The kind of the first output file ("PNG", "MP4"), for the tile of a job that has no thumbnail. */
 export function outputKind(j: Pick<JobDto, 'outputs'>): string | null {
-  const first = outputFiles(j.outputs)[0];
+  const first = jobOutputFiles(j.outputs)[0];
   const ext = first && /\.([a-z0-9]{1,5})$/i.exec(first.file.filename)?.[1];
   return ext ? ext.toUpperCase() : null;
 }
