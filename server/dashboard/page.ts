@@ -121,7 +121,8 @@ h2 .count { font-size: .8rem; font-weight: 400; color: var(--muted); }
 }
 .card > .media[hidden] + .card-body { grid-column: 1 / -1; }
 .media { background: var(--track); min-height: 96px; }
-.media img { width: 100%; height: 100%; object-fit: cover; display: block; }
+/* A preview is shown whole (its corner may carry the step count), letterboxed on the track colour. */
+.media img { width: 100%; height: 100%; object-fit: contain; display: block; }
 .card-body { padding: .6rem .75rem; display: grid; gap: .3rem; min-width: 0; }
 .card .head { display: flex; gap: .5rem; align-items: baseline; justify-content: space-between; min-width: 0; }
 /* A card has room for two lines of title; a long word breaks rather than widening the card. */
@@ -133,7 +134,9 @@ h2 .count { font-size: .8rem; font-weight: 400; color: var(--muted); }
 .bar { height: .55rem; background: var(--track); border-radius: .3rem; overflow: hidden; }
 .bar > div { height: 100%; background: var(--run); width: 0; transition: width .3s; }
 .card[data-status="pending"] .bar > div { background: var(--muted); }
-.line { font-size: .82rem; overflow-wrap: anywhere; }
+.line { font-size: .82rem; }
+.line .fact { white-space: nowrap; }
+.line .fact.node { white-space: normal; overflow-wrap: anywhere; }
 
 .rows, .stats { list-style: none; margin: 0; padding: 0; }
 .row {
@@ -172,10 +175,13 @@ h2 .count { font-size: .8rem; font-weight: 400; color: var(--muted); }
 .key-slowest::before { background: var(--slow); }
 .slow-runs { font-size: .75rem; overflow-wrap: anywhere; }
 
+/* Wider screens keep the card's preview beside its text, larger, so a lone running job is not a tall
+   poster with an empty row beside it. */
 @media (min-width: 700px) {
-  .card { grid-template-columns: 1fr; }
-  .media { aspect-ratio: 4 / 3; min-height: 0; }
-  .media img { object-fit: contain; }
+  .cards { grid-template-columns: repeat(auto-fill, minmax(min(100%, 480px), 1fr)); }
+  .card { grid-template-columns: 180px minmax(0, 1fr); }
+  .media { min-height: 180px; }
+  .card-body { align-content: start; padding: .75rem 1rem; }
 }
 @media (min-width: 1100px) {
   body { font-size: 16px; }

@@ -189,11 +189,16 @@ export function activeCard(): View<JobDto> {
       bar.setAttribute('aria-label', `Progress of ${t.title}`);
       // CSSOM, not a style attribute: allowed under style-src 'self'.
       fill.style.width = `${pct}%`;
-      const facts = [`${pct}%`];
-      if (j.currentClass ?? j.currentNode) facts.push(j.currentClass ?? `node ${j.currentNode}`);
-      if (j.status === 'pending') facts.push(`queued ${formatRelative(j.queuedAt ?? j.createdAt, now)}`);
-      else if (j.startedAt !== null) facts.push(`running for ${fmtMs(Math.max(0, now - j.startedAt))}`);
-      line.textContent = facts.join(' · ');
+      // Each fact wraps as a whole ("running for 1.6 s" never leaves its "s" on a line of its own); only
+      // the node's class, which can be long, breaks inside.
+      const facts = [el('span', { class: 'fact' }, `${pct}%`)];
+      if (j.currentClass ?? j.currentNode)
+        facts.push(el('span', { class: 'fact node' }, j.currentClass ?? `node ${j.currentNode}`));
+      if (j.status === 'pending')
+        facts.push(el('span', { class: 'fact' }, `queued ${formatRelative(j.queuedAt ?? j.createdAt, now)}`));
+      else if (j.startedAt !== null)
+        facts.push(el('span', { class: 'fact' }, `running for ${fmtMs(Math.max(0, now - j.startedAt))}`));
+      line.replaceChildren(...facts.flatMap((f, i) => (i === 0 ? [f] : [' · ', f])));
       preview.show(previewUrl(j));
     },
   };
