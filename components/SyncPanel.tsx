@@ -3,6 +3,8 @@
  * uploader's status (last sync, pending records, what went wrong, in plain words); and the dead letters,
  * the records the server rejected, which the user can count, export as JSON and send again. The API key
  * is never shown back: an empty field keeps the stored key.
+ * A plain-http address of another machine gets a warning, and sending the key there needs a tick of its own
+ * before anything is saved (`PlainHttpKeyWarning`).
  */
 
 import { useState } from 'react';
@@ -13,6 +15,7 @@ import { useSettings } from '@/lib/ext/ui/settings-hooks';
 import { type SyncStatusView, useSyncStatus } from '@/lib/ext/ui/sync-status';
 import type { DeadLetter, SyncProblem } from '@/lib/sync';
 import { Check, Field, FormStatus } from './form';
+import { PlainHttpKeyWarning, usePlainHttpConsent } from './PlainHttpKeyWarning';
 import { useSaveSettings } from './PreferencesForm';
 import { Section } from './Section';
 
@@ -182,7 +185,12 @@ function SyncForm({ initial }: { initial: { enabled: boolean; url: string; apiKe
   const [key, setKey] = useState('');
   const [enabled, setEnabled] = useState(initial.enabled);
   const [note, setNote] = useState<string>();
+  const plainHttp = usePlainHttpConsent({ url, enabled, keyTyped: key !== '', initial });
   const submit = async () => {
+    if (!plainHttp.consented) {
+      setNote(i18n.t('ui_sync_plain_http_unconfirmed'));
+      return;
+    }
     // Ask for the host permission inside the click, before any await.
     const granted = enabled && url ? services.requestOrigins(syncOriginsFor(url)) : Promise.resolve(true);
     setNote(undefined);
@@ -225,6 +233,7 @@ function SyncForm({ initial }: { initial: { enabled: boolean; url: string; apiKe
             onChange={setKey}
           />
         </div>
+        <PlainHttpKeyWarning consent={plainHttp} />
         <div className="form-row">
           <Check testid="sync-enabled" checked={enabled} onChange={setEnabled}>
             {i18n.t('ui_sync_enabled')}
@@ -237,7 +246,11 @@ function SyncForm({ initial }: { initial: { enabled: boolean; url: string; apiKe
               {error}
             </FormStatus>
           )}
-          {note !== undefined && error === undefined && <FormStatus kind="info">{note}</FormStatus>}
+          {note !== undefined && error === undefined && (
+            <FormStatus kind="info" testid="sync-section-note">
+              {note}
+            </FormStatus>
+          )}
         </div>
       </form>
       <SyncStatus status={sync.status} error={sync.error} />

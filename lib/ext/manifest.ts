@@ -82,7 +82,16 @@ export function manifestFor({ browser, store }: ManifestTarget): UserManifest {
     ...common,
     ...(store ? {} : { key: DEV_EXTENSION_KEY }),
     minimum_chrome_version: '116',
-    permissions: ['offscreen', 'alarms', 'notifications', 'declarativeNetRequestWithHostAccess', 'sidePanel'],
+    // scripting: the tab bridge is registered at runtime for configured servers' pages only (Firefox MV2
+    // does the same with contentScripts.register, which needs no permission beyond the host's)
+    permissions: [
+      'offscreen',
+      'alarms',
+      'notifications',
+      'declarativeNetRequestWithHostAccess',
+      'sidePanel',
+      'scripting',
+    ],
     optional_host_permissions: [...OPTIONAL_HOST_PERMISSIONS],
   };
 }

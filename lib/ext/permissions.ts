@@ -64,3 +64,27 @@ export function permissionOriginsFor(url: string): string[] {
   if (!parsed.secure && BUILTIN_HOSTS.includes(host)) return [];
   return parsed.secure ? [`https://${host}/*`, `wss://${host}/*`] : [`http://${host}/*`, `ws://${host}/*`];
 }
+
+/**
+ * Whether `hostname` (as `URL.hostname` gives it) is this machine: `localhost` and its subdomains,
+ * 127.0.0.0/8 and `[::1]`. A plain-http request to it never crosses a network.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, '');
+  return (
+    h === 'localhost' ||
+    h.endsWith('.localhost') ||
+    h === '[::1]' ||
+    /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(h)
+  );
+}
+
+/** Whether what is sent to `url` crosses the network unencrypted: plain http to another machine. */
+export function isPlainHttpRemote(url: string): boolean {
+  try {
+    const u = new URL(url.trim());
+    return u.protocol === 'http:' && !isLoopbackHost(u.hostname);
+  } catch {
+    return false;
+  }
+}
