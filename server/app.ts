@@ -39,12 +39,13 @@ import {
   type ListFilter,
   listJobs,
   nodeClassStats,
+  serversSeen,
   writeJobGroups,
 } from './repo/jobs';
 import { findLiveKey } from './repo/keys';
 import { createSession, deleteSession, sessionKey } from './repo/sessions';
 import type { StreamRegistry } from './streams';
-import { storableText } from './text';
+import { isStorableText, storableText } from './text';
 
 export interface AppDeps {
   db: Database;
@@ -56,6 +57,7 @@ export interface AppDeps {
   streams: StreamRegistry;
 }
 
+const DAY_MS = 24 * 3600 * 1000;
 /** How long a dashboard session lasts. */
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
 /** A sign-in body is one short token; anything larger is refused before it is read. */
@@ -287,11 +289,29 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       .strictObject({
         since: timeParam.optional(),
         limit: z.coerce.number().int().min(1).max(200).default(20),
+        server: serverParam.optional(),
       })
       .safeParse(c.req.query());
     if (!q.success) return badInput(c, q.error);
-    const since = q.data.since ?? clock.now() - 7 * 24 * 3600 * 1000;
-    return c.json({ since, classes: await nodeClassStats(db.pool, since, q.data.limit) });
+    const since = q.data.since ?? clock.now() - 7 * DAY_MS;
+    const classes = await nodeClassStats(db.pool, {
+      sinceMs: since,
+      limit: q.data.limit,
+      ...(q.data.server !== undefined && { server: q.data.server }),
+    });
+    return c.json({ since, classes });
+  });
+
+  app.get('/v1/stats/servers', read, async (c) => {
+    const q = z
+      .strictObject({
+        since: timeParam.optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+      })
+      .safeParse(c.req.query());
+    if (!q.success) return badInput(c, q.error);
+    const since = q.data.since ?? clock.now() - 30 * DAY_MS;
+    return c.json({ since, servers: await serversSeen(db.pool, since, q.data.limit) });
   });
 
   app.get('/v1/stream', read, async (c) => {
@@ -387,6 +407,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   return app;
 }
 
+/** A display label: trimmed, one line (control characters refused), stored as text. */
+const label = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}]*$/u, 'must be one line without control characters')
+    .refine(isStorableText, 'must not contain unpaired UTF-16 surrogates');
+
 export const SubmitSchema = z.strictObject({
   server: z.string().min(1).max(64),
   prompt: z.record(
@@ -401,5 +431,9 @@ export const SubmitSchema = z.strictObject({
     .optional(),
   /** Forwarded to ComfyUI as extra_data.preview_method so the tracker receives previews. */
   previewMethod: z.enum(['none', 'auto', 'latent2rgb', 'taesd', 'default']).optional(),
+  /** What people know the job by: the workflow's name (shown on the dashboard, as text). */
+  workflowName: label(200).optional(),
+  /** Who is calling, in a word: "n8n", "nightly-renders" (shown on the dashboard next to the key's name). */
+  client: label(64).optional(),
 });
 export type SubmitInput = z.infer<typeof SubmitSchema>;

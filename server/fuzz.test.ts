@@ -236,7 +236,10 @@ describe.each(DB_KINDS)('arbitrary input never gets a 500 on %s', (kind) => {
       fc
         .tuple(urlPart, urlPart, urlPart, urlPart)
         .map(([id, n, i, s]) => `/v1/jobs/${id}/outputs/${n}/${i}?server=${s}`),
-      fc.tuple(fc.constantFrom('since', 'limit'), urlPart).map(([k, v]) => `/v1/stats/nodes?${k}=${v}`),
+      fc
+        .tuple(fc.constantFrom('since', 'limit', 'server'), urlPart)
+        .map(([k, v]) => `/v1/stats/nodes?${k}=${v}`),
+      fc.tuple(fc.constantFrom('since', 'limit'), urlPart).map(([k, v]) => `/v1/stats/servers?${k}=${v}`),
       fc
         .tuple(fc.constantFrom('server', 'status', 'lastEventId'), urlPart)
         .map(([k, v]) => `/v1/stream?${k}=${v}`),
@@ -260,20 +263,31 @@ describe.each(DB_KINDS)('arbitrary input never gets a 500 on %s', (kind) => {
 
   it('answers arbitrary sign-in tokens and job start bodies with a 4xx or 200 (rejections the server stores included)', async () => {
     await fc.assert(
-      fc.asyncProperty(nasty(40), nasty(16), nasty(16), async (token, classType, input) => {
-        const signin = await srv.request('/v1/session', { method: 'POST', body: JSON.stringify({ token }) });
-        expect(seen(signin.status)).toBeLessThan(500);
-        // ComfyUI rejects an unknown class with its name in the message; the server stores the rejection.
-        const start = await srv.request('/v1/prompts', {
-          method: 'POST',
-          token: promptKey,
-          body: JSON.stringify({
-            server: 'sim',
-            prompt: { [`n${input}`]: { class_type: classType || 'X', inputs: { [input]: input } } },
-          }),
-        });
-        expect(seen(start.status)).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        nasty(40),
+        nasty(16),
+        nasty(16),
+        fc.boolean(),
+        async (token, classType, input, labelled) => {
+          const signin = await srv.request('/v1/session', {
+            method: 'POST',
+            body: JSON.stringify({ token }),
+          });
+          expect(seen(signin.status)).toBeLessThan(500);
+          // ComfyUI rejects an unknown class with its name in the message; the server stores the rejection.
+          const start = await srv.request('/v1/prompts', {
+            method: 'POST',
+            token: promptKey,
+            body: JSON.stringify({
+              server: 'sim',
+              prompt: { [`n${input}`]: { class_type: classType || 'X', inputs: { [input]: input } } },
+              // Labels are stored (and shown) as given: half the bodies carry arbitrary ones.
+              ...(labelled && { workflowName: input, client: classType }),
+            }),
+          });
+          expect(seen(start.status)).toBeLessThan(500);
+        },
+      ),
       { numRuns: 40 },
     );
   }, 120_000);

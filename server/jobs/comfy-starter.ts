@@ -47,9 +47,18 @@ export interface ComfyStarterDeps {
   log?: (msg: string) => void;
 }
 
+/** The labels a job was started with, written with every version of it. */
+type JobLabels = Pick<SubmitRequest, 'workflowName' | 'client'>;
+
+const labelsOf = (req: JobLabels): JobLabels => ({
+  ...(req.workflowName !== undefined && { workflowName: req.workflowName }),
+  ...(req.client !== undefined && { client: req.client }),
+});
+
 interface Tracked {
   server: string;
   queuedBy: string;
+  labels: JobLabels;
   webhook?: string;
   lastWriteAt: number;
   lastStatus: string;
@@ -216,6 +225,7 @@ export class ComfyJobStarter implements JobStarter {
     const t: Tracked = {
       server: req.server,
       queuedBy: req.queuedBy,
+      labels: labelsOf(req),
       ...(req.webhook !== undefined && { webhook: req.webhook }),
       lastWriteAt: 0,
       lastStatus: '',
@@ -283,6 +293,7 @@ export class ComfyJobStarter implements JobStarter {
         nodes: [],
         source: 'api',
         queuedBy: req.queuedBy,
+        ...labelsOf(req),
         ...(req.webhook !== undefined && { webhookUrl: req.webhook }),
       },
     ]);
@@ -331,6 +342,7 @@ export class ComfyJobStarter implements JobStarter {
             ...record,
             source: 'api',
             queuedBy: t.queuedBy,
+            ...t.labels,
             ...(t.webhook !== undefined && { webhookUrl: t.webhook }),
           },
         ]),
