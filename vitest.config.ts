@@ -13,8 +13,11 @@ export default defineConfig({
       'entrypoints/**/*.test.ts',
       // Pack, install and use the npm packages in fresh projects (slow: tens of seconds each).
       'tests/**/*.test.ts',
+      'scripts/**/*.test.ts',
+      'e2e/support/**/*.test.ts',
     ],
-    exclude: ['e2e/**', 'node_modules/**', '.output/**'],
+    // Playwright's specs (e2e/*.spec.ts) run under Playwright; only e2e/support's own unit tests run here.
+    exclude: ['e2e/**/*.spec.ts', 'node_modules/**', '.output/**'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',

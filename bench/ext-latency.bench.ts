@@ -5,7 +5,7 @@
  *   `WebSocket.send` (e2e/support/sim-timed-main.ts). Both clocks are this machine's wall clock; the page's
  *   offset from Node's is measured by round trips (`clockOffset`).
  * - Jobs are posted without client_id, so progress, progress_state and previews are broadcast to the
- *   extension (protocol §12). Each step's frames leave in one burst, STEP_MS apart.
+ *   extension (comfyui-protocol.md §12). Each step's frames leave in one burst, STEP_MS apart.
  * - Measured twice in one run: first with nothing else going on, then while a second server keeps the
  *   engine encoding timelapses (`encode-load.ts`); the second figure counts only the updates that fell
  *   inside an encode and outside the load's own jobs, and measures jobs until at least MIN_ENCODING_SAMPLES did;
@@ -59,7 +59,7 @@ async function paintRate(page: import('@playwright/test').Page): Promise<string>
 const bench: Bench = async () => {
   return withBenchBrowser(
     'ext-latency',
-    () => startTimedSim(8188),
+    (port) => startTimedSim(port),
     async (browser, sim) => {
       const page = await browser.openPage('sidepanel.html');
       await waitForConnected(page);

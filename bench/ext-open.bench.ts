@@ -26,7 +26,7 @@ const TARGET_MS = 200;
 const bench: Bench = async () => {
   return withBenchBrowser(
     'ext-open',
-    () => startSimulator({ port: 8188, host: '127.0.0.1', originCheck: true }),
+    (port) => startSimulator({ port, host: '127.0.0.1', originCheck: true }),
     async (browser) => {
       const options = await browser.openPage('options.html');
       // Wait for the extension to create its database (schema and default server) before seeding it.

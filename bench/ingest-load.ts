@@ -66,8 +66,14 @@ async function run(p: LoadParams): Promise<LoadResult> {
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${p.token}` };
   const post = (body: string) => request('POST', p.url, headers, body, agent);
   const send = async () => {
-    const res = await post(JSON.stringify({ records: benchJobs(p.nodeRuns, p.tag) }));
+    const records = benchJobs(p.nodeRuns, p.tag);
+    const res = await post(JSON.stringify({ records }));
     if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${res.text.slice(0, 300)}`);
+    // A 200 answers for each record: a rejected one would make the figure measure refusals, not storage.
+    const applied = (JSON.parse(res.text) as { applied?: number }).applied;
+    if (applied !== undefined && applied !== records.length) {
+      throw new Error(`ingest applied ${applied} of ${records.length} records: ${res.text.slice(0, 300)}`);
+    }
   };
   const latencies: number[] = [];
   const drive = async (ms: number, record: boolean) => {

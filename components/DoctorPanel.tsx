@@ -2,11 +2,15 @@
  * The connection doctor: runs the background's checks against a server and shows the finding in plain
  * words with the fix (the message is localised by the background and is rendered as text), then offers to
  * test again.
+ *
+ * A server not saved yet (the add form) is probed as it will run once saved, which needs its host
+ * permission: the click asks for it first, as saving would (the browser prompts only inside a gesture).
  */
 
 import { useState } from 'react';
 import { i18n } from '#i18n';
 import { errorText } from '@/lib/ext/error-text';
+import { permissionOriginsFor } from '@/lib/ext/permissions';
 import type { DoctorReport, ProtocolRequest } from '@/lib/ext/protocol';
 import { useServices } from '@/lib/ext/ui/services';
 import { FormStatus } from './form';
@@ -15,15 +19,20 @@ import { FormStatus } from './form';
 export type DoctorTarget = ProtocolRequest<'bg:runDoctor'>;
 
 export function DoctorPanel({ target }: { target: () => DoctorTarget }) {
-  const { send } = useServices();
+  const { send, requestOrigins } = useServices();
   const [report, setReport] = useState<DoctorReport>();
   const [running, setRunning] = useState(false);
   const [failure, setFailure] = useState<string>();
   const run = async () => {
+    const req = target();
+    // No await before this call: the permission prompt needs the click's user gesture. A refusal is
+    // reported by the doctor itself (its first check), so the answer is not needed here.
+    const asked = req.url ? requestOrigins(permissionOriginsFor(req.url)).catch(() => false) : undefined;
     setRunning(true);
     setFailure(undefined);
     try {
-      setReport(await send('bg:runDoctor', target()));
+      await asked;
+      setReport(await send('bg:runDoctor', req));
     } catch (e) {
       setFailure(errorText(e));
     } finally {

@@ -4,12 +4,13 @@
  * are only ever rendered as React text.
  */
 import { i18n } from '#i18n';
+import { jobOutputFiles } from '@/lib/comfy/outputs';
 import type { JobError, NodeId } from '@/lib/comfy/types';
 import type { JobRecord, NodeRunRecord } from '@/lib/ext/db';
 import type { PublicServer } from '@/lib/ext/storage/repo';
 import { formatSeconds } from '@/lib/ext/ui/format';
 import { useClassMedians, useJob, useNodeRuns, useNow, useServerMap } from '@/lib/ext/ui/hooks';
-import { isImageOutput, outputFiles, viewUrl } from '@/lib/ext/ui/outputs';
+import { isImageOutput, viewUrl } from '@/lib/ext/ui/outputs';
 import { LiveJobCard } from './LiveJobCard';
 import { NodeTimingChart } from './NodeTimingChart';
 import { TimelapseView } from './Timelapse';
@@ -107,7 +108,7 @@ export function ErrorDetail({ error }: { error: JobError }) {
 }
 
 export function OutputsGallery({ job, server }: { job: JobRecord; server: PublicServer | undefined }) {
-  const files = outputFiles(job.outputs);
+  const files = jobOutputFiles(job.outputs);
   if (files.length === 0) return null;
   return (
     <section className="section" data-testid="job-outputs">

@@ -28,8 +28,8 @@ const idleSync = {
   enabled: false,
   pending: 0,
   lastSyncAt: null,
-  lastError: null,
-  dropped: 0,
+  problem: null,
+  deadLetters: 0,
   nextAttemptAt: null,
 };
 
@@ -71,13 +71,35 @@ describe('options: servers', () => {
         payload: {
           name: 'Local ComfyUI',
           url: 'http://localhost:8000',
-          tokenMode: 'query',
+          tokenMode: 'header',
           enabled: true,
           token: 'tok',
         },
       },
     ]);
     expect(within(form).getByTestId('server-save-status').textContent).toBe('Saved.');
+    expect(within(form).queryByTestId('server-token-mode-hint')).toBeNull();
+  });
+
+  it('sends the token as a header by default, and says what the address mode costs when chosen', async () => {
+    const services = setup();
+    await services.db.servers.put(
+      makeServer('q', 'http://127.0.0.1:8188', { token: 'secret', tokenMode: 'query' }),
+    );
+    renderWith(services, <OptionsApp />);
+    await waitFor(() =>
+      expect(screen.getAllByTestId('server-form')[0]!.getAttribute('data-server-id')).toBe('q'),
+    );
+    const [saved] = screen.getAllByTestId('server-form');
+    // a server saved in query mode with a token keeps it, and is told what it costs
+    expect((within(saved!).getByTestId('server-token-mode') as HTMLSelectElement).value).toBe('query');
+    expect(within(saved!).getByTestId('server-token-mode-hint').textContent).toContain('access logs');
+    fireEvent.change(within(saved!).getByTestId('server-token-mode'), { target: { value: 'header' } });
+    expect(within(saved!).queryByTestId('server-token-mode-hint')).toBeNull();
+    fireEvent.click(screen.getByTestId('server-add'));
+    const added = screen.getAllByTestId('server-form')[1]!;
+    expect((within(added).getByTestId('server-token-mode') as HTMLSelectElement).value).toBe('header');
+    expect(within(added).getAllByRole('option')[0]!.textContent).toContain('recommended');
   });
 
   it('requests the http and ws host permission of a remote server before saving it', async () => {
@@ -127,7 +149,7 @@ describe('options: servers', () => {
       id: 's1',
       name: 'Mine',
       url: 'http://127.0.0.1:8189',
-      tokenMode: 'query',
+      tokenMode: 'header',
       enabled: true,
     });
     expect(within(form).getByTestId('server-save-status').textContent).toBe('duplicate server');
@@ -168,9 +190,23 @@ describe('options: servers', () => {
     fireEvent.change(within(form).getByTestId('server-token'), { target: { value: 't0k' } });
     await act(async () => fireEvent.click(within(form).getByTestId('doctor-run')));
     expect(services.actions()).toEqual([
-      { type: 'bg:runDoctor', payload: { url: 'http://127.0.0.1:9999', tokenMode: 'query', token: 't0k' } },
+      { type: 'bg:runDoctor', payload: { url: 'http://127.0.0.1:9999', tokenMode: 'header', token: 't0k' } },
     ]);
     expect(screen.getByTestId('doctor-result').getAttribute('data-finding')).toBe('unreachable');
+  });
+
+  it("asks for an unsaved remote server's host permission in the doctor's click, before it probes", async () => {
+    const services = setup({
+      respond: { 'bg:runDoctor': () => ({ finding: 'ok', message: 'fine', checks: [] }) },
+    });
+    renderWith(services, <OptionsApp />);
+    const form = await screen.findByTestId('server-form');
+    fireEvent.change(within(form).getByTestId('server-url'), {
+      target: { value: 'http://192.168.1.20:8188' },
+    });
+    await act(async () => fireEvent.click(within(form).getByTestId('doctor-run')));
+    expect(services.requestedOrigins).toEqual([['http://192.168.1.20/*', 'ws://192.168.1.20/*']]);
+    expect(services.actions().map((m) => m.type)).toEqual(['bg:runDoctor']);
   });
 });
 
@@ -253,15 +289,58 @@ describe('options: preferences and sync', () => {
     expect((screen.getByTestId('sync-key') as HTMLInputElement).value).toBe('');
   });
 
-  it('shows the uploader status from bg:syncStatus: last sync, pending count and last error', async () => {
+  it.each([
+    ['https://pulse.example.com', false],
+    ['http://127.0.0.1:8787', false],
+    ['http://localhost:8787', false],
+  ])('saves a key for %s without a plain-http warning', async (url) => {
+    const services = setup();
+    renderWith(services, <OptionsApp />);
+    fireEvent.change(await screen.findByTestId('sync-url'), { target: { value: url } });
+    fireEvent.change(screen.getByTestId('sync-key'), { target: { value: 'k-1' } });
+    fireEvent.click(screen.getByTestId('sync-enabled'));
+    expect(screen.queryByTestId('sync-plain-http-warning')).toBeNull();
+    await act(async () => fireEvent.click(screen.getByTestId('sync-save')));
+    await waitFor(async () =>
+      expect((await getSettings(services.db)).sync).toEqual({ enabled: true, url, apiKey: 'k-1' }),
+    );
+  });
+
+  it('warns before a key goes over plain http to another machine, and saves only once the user ticks it', async () => {
+    const services = setup();
+    renderWith(services, <OptionsApp />);
+    fireEvent.change(await screen.findByTestId('sync-url'), {
+      target: { value: 'http://192.168.1.50:8787' },
+    });
+    // the warning shows as the address is typed, before anything is saved
+    expect(screen.getByTestId('sync-plain-http-warning').textContent).toContain('unencrypted');
+    fireEvent.change(screen.getByTestId('sync-key'), { target: { value: 'k-secret' } });
+    fireEvent.click(screen.getByTestId('sync-enabled'));
+    await act(async () => fireEvent.click(screen.getByTestId('sync-save')));
+    expect((await getSettings(services.db)).sync).toEqual({ enabled: false, url: '', apiKey: '' });
+    expect(services.requestedOrigins).toEqual([]);
+    expect(screen.getByTestId('sync-section-note').textContent).toContain('Nothing was saved');
+    fireEvent.click(screen.getByTestId('sync-plain-http-ack'));
+    await act(async () => fireEvent.click(screen.getByTestId('sync-save')));
+    await waitFor(async () =>
+      expect((await getSettings(services.db)).sync).toEqual({
+        enabled: true,
+        url: 'http://192.168.1.50:8787',
+        apiKey: 'k-secret',
+      }),
+    );
+    expect(services.requestedOrigins).toEqual([['http://192.168.1.50/*']]);
+  });
+
+  it('shows the uploader status from bg:syncStatus: last sync, pending count, problem, rejected count', async () => {
     const services = setup({
       respond: {
         'bg:syncStatus': () => ({
           enabled: true,
           pending: 42,
           lastSyncAt: Date.UTC(2026, 0, 2, 3, 4, 5),
-          lastError: 'HTTP 503 <b>down</b>',
-          dropped: 1,
+          problem: { kind: 'server_error', status: 503, code: 'internal', message: '<b>down</b>' },
+          deadLetters: 1,
           nextAttemptAt: Date.UTC(2026, 0, 2, 3, 5, 0),
         }),
       },
@@ -270,9 +349,11 @@ describe('options: preferences and sync', () => {
     await waitFor(() => expect(screen.getByTestId('sync-pending').textContent).toBe('42'));
     expect(screen.getByTestId('sync-status').getAttribute('data-enabled')).toBe('true');
     expect(screen.getByTestId('sync-last').textContent).toMatch(/2026|26/);
-    expect(screen.getByTestId('sync-error').textContent).toBe('HTTP 503 <b>down</b>');
+    expect(screen.getByTestId('sync-error').textContent).toBe(
+      'The sync server could not take the records (503 internal): <b>down</b>. They stay queued.',
+    );
     expect(screen.getByTestId('sync-next')).toBeTruthy();
-    expect(screen.getByTestId('sync-dropped').textContent).toBe('1');
+    expect(screen.getByTestId('sync-dead-count').textContent).toBe('1');
   });
 
   it.each([

@@ -9,7 +9,7 @@
 
 import { useState } from 'react';
 import { i18n } from '#i18n';
-import type { TokenMode } from '@/lib/ext/db';
+import { DEFAULT_TOKEN_MODE, type TokenMode } from '@/lib/ext/db';
 import { errorText } from '@/lib/ext/error-text';
 import { normaliseServerUrl, permissionOriginsFor } from '@/lib/ext/permissions';
 import type { ServerInput } from '@/lib/ext/protocol';
@@ -31,7 +31,7 @@ export function ServerForm({ server, onSaved }: { server?: PublicServer; onSaved
   const [url, setUrl] = useState(server?.url ?? DEFAULT_SERVER_URL);
   const [token, setToken] = useState('');
   const [clearToken, setClearToken] = useState(false);
-  const [tokenMode, setTokenMode] = useState<TokenMode>(server?.tokenMode ?? 'query');
+  const [tokenMode, setTokenMode] = useState<TokenMode>(server?.tokenMode ?? DEFAULT_TOKEN_MODE);
   const [enabled, setEnabled] = useState(server?.enabled ?? true);
   const [status, setStatus] = useState<Status>();
   const [busy, setBusy] = useState(false);
@@ -142,11 +142,16 @@ export function ServerForm({ server, onSaved }: { server?: PublicServer; onSaved
           value={tokenMode}
           onChange={(e) => setTokenMode(e.target.value as TokenMode)}
         >
-          <option value="query">{i18n.t('ui_token_mode_query')}</option>
           <option value="header">{i18n.t('ui_token_mode_header')}</option>
+          <option value="query">{i18n.t('ui_token_mode_query')}</option>
           <option value="both">{i18n.t('ui_token_mode_both')}</option>
         </select>
       </div>
+      {tokenMode !== 'header' && (token !== '' || (server?.hasToken && !clearToken)) && (
+        <p className="muted" data-testid="server-token-mode-hint">
+          {i18n.t('ui_token_mode_query_hint')}
+        </p>
+      )}
       <div className="form-row">
         <Check testid="server-enabled" checked={enabled} onChange={setEnabled}>
           {i18n.t('ui_server_enabled')}

@@ -1,5 +1,5 @@
 /**
- * Cancel in Firefox is the same two operations as in Chromium (design §1.5): delete for a pending job,
+ * Cancel in Firefox is the same two operations as in Chromium (design.md §1.5): delete for a pending job,
  * interrupt for the running one, and neither touches a job the user did not pick. Both are POSTs, so they
  * pass ComfyUI's origin check only through the Origin rule.
  */

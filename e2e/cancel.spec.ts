@@ -1,5 +1,5 @@
 /**
- * Cancel is two operations (design §1.5): interrupt for the running job, delete for a pending one. Neither
+ * Cancel is two operations (design.md §1.5): interrupt for the running job, delete for a pending one. Neither
  * may touch a job the user did not pick. Run against servers with and without prompt-scoped interrupt.
  */
 import { expect, type SimOptions, test } from './fixtures';

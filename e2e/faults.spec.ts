@@ -1,6 +1,6 @@
 /**
  * Faults mid-job (issue 3, "Faults"): in each case the UI must end in the true state with no user action.
- * The server never replays what a disconnected client missed (design §1.3), so the end state has to come
+ * The server never replays what a disconnected client missed (design.md §1.3), so the end state has to come
  * from reconnecting and reconciling over HTTP.
  */
 import { expect, type Simulator, test } from './fixtures';

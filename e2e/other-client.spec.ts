@@ -1,7 +1,7 @@
 /**
  * Jobs queued by another client (the ComfyUI tab, a script with its own clientId) reach the extension only
  * as `status` broadcasts; it must find and follow them over HTTP, and must never take over that client's
- * socket by reusing its clientId (protocol §3).
+ * socket by reusing its clientId (comfyui-protocol.md §3).
  */
 import { expect, test } from './fixtures';
 

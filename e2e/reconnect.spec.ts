@@ -30,7 +30,7 @@ declare global {
   }
 }
 
-/** The official frontend's reconnect policy (protocol §9): 300 ms after every close, forever. */
+/** The official frontend's reconnect policy (comfyui-protocol.md §9): 300 ms after every close, forever. */
 function comfyTabStandIn(): void {
   const clientId = `tab${Math.random().toString(16).slice(2)}`;
   const api = new EventTarget();

@@ -1,5 +1,5 @@
 /**
- * The tab bridge (design §1.2): a job queued from the ComfyUI tab sends its per-step events only to the
+ * The tab bridge (design.md §1.2): a job queued from the ComfyUI tab sends its per-step events only to the
  * tab's own socket. The extension's content script taps the tab's frontend (`window.app.api` events) and
  * relays them, so the side panel shows that job's live progress, not just its start and end.
  *

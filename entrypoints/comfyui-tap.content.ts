@@ -1,11 +1,11 @@
 // The tab bridge's MAIN-world half: listens on the ComfyUI frontend's `app.api` (lib/ext/bridge/tap.ts).
+// Registered at runtime in the page's world, only for configured servers' pages
+// (lib/ext/background/bridge-scripts.ts); it stays inert on a page without ComfyUI's app.api.
 import { attachTap, type TapWindow } from '@/lib/ext/bridge/tap';
 
 export default defineContentScript({
-  // Loopback only (the manifest's host permissions); it stays inert on pages without ComfyUI's app.api.
-  matches: ['http://127.0.0.1/*', 'http://localhost/*'],
+  registration: 'runtime',
   world: 'MAIN',
-  runAt: 'document_idle',
   main() {
     attachTap(window as unknown as TapWindow);
   },

@@ -56,14 +56,33 @@ async function main(argv: string[]): Promise<number> {
       `ComfyPulse sync server on ${server.url} (${server.db.kind === 'pglite' ? `PGlite in ${config.pgliteDir}` : 'PostgreSQL'}` +
         `; ComfyUI servers: ${servers.length ? servers.join(', ') : 'none'})`,
     );
-    const stop = () => {
+    // One shutdown, whatever signals arrive meanwhile: a listener stays installed for every repeat, since
+    // a signal with no listener left kills the process at once (before the database is closed, which
+    // leaves PGlite's data and lock behind). `npm run server` runs node directly for the same reason: a
+    // wrapper that relays signals (tsx's CLI) kills a child that does not acknowledge within milliseconds.
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        console.log(
+          `${signal}: already shutting down (finishing requests in flight, then closing the database)`,
+        );
+        return;
+      }
+      stopping = true;
+      console.log(`${signal}: shutting down`);
       server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
+        ({ finished, cut }) => {
+          console.log(`stopped (${finished} requests finished during shutdown, ${cut} cut at the deadline)`);
+          process.exit(0);
+        },
+        (err: unknown) => {
+          console.error('shutdown failed:', err instanceof Error ? err.message : err);
+          process.exit(1);
+        },
       );
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     return -1;
   }
   if (cmd === 'migrate') {

@@ -52,4 +52,37 @@ describe('configuration from the environment', () => {
       databaseUrl: 'postgres://x/y',
     });
   });
+
+  it('reads the security settings, with defaults that keep n8n on the same machine or the LAN working', () => {
+    expect(loadConfig({})).toMatchObject({
+      trustProxy: false,
+      webhookAllowPrivate: true,
+      webhookAllowedHosts: [],
+      ingestMaxFutureMs: 300_000,
+      streamsPerKey: 20,
+    });
+    expect(
+      loadConfig({
+        TRUST_PROXY: '1',
+        WEBHOOK_ALLOW_PRIVATE: 'false',
+        WEBHOOK_ALLOWED_HOSTS: ' N8N.lan., hooks.example.com ,',
+        PROMPT_RATE: '0.5',
+        SIGNIN_PER_MINUTE: '3',
+      }),
+    ).toMatchObject({
+      trustProxy: true,
+      webhookAllowPrivate: false,
+      webhookAllowedHosts: ['n8n.lan', 'hooks.example.com'],
+      promptRate: 0.5,
+      signinPerMinute: 3,
+    });
+  });
+
+  it.each([
+    ['TRUST_PROXY', 'maybe'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'sometimes'],
+    ['STREAMS_PER_KEY', '0'],
+  ])('refuses %s=%s at start', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow();
+  });
 });

@@ -9,8 +9,12 @@ const job = (promptId: string): JobWrite => ({
   queuedBy: 'k',
 });
 
+/** PostgreSQL's refusal of a value (SQLSTATE 22P05, "unsupported Unicode escape sequence"). */
+const dataError = () => Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' });
+const applied = (n: number) => ({ results: Array.from({ length: n }, () => ({ status: 'applied' })) });
+
 /** A fake statement: records each call's groups and waits until the test lets it finish. */
-function fakeDb(opts: { failOn?: string; revoked?: number[] } = {}) {
+function fakeDb(opts: { failOn?: string; revoked?: number[]; error?: () => Error } = {}) {
   const calls: { groups: JobWriteGroup[]; finish(): void }[] = [];
   const write = (groups: JobWriteGroup[]) =>
     new Promise<GroupResult>((resolve, reject) => {
@@ -18,11 +22,14 @@ function fakeDb(opts: { failOn?: string; revoked?: number[] } = {}) {
         groups,
         finish: () => {
           if (groups.some((g) => g.writes.some((w) => w.promptId === opts.failOn))) {
-            reject(new Error('bad row'));
+            reject((opts.error ?? dataError)());
             return;
           }
           const live = groups.map((g) => !opts.revoked?.includes(g.keyId ?? -1));
-          resolve({ applied: groups.map((g, i) => (live[i] ? g.writes.length : 0)), keyLive: live });
+          resolve({
+            outcomes: groups.map((g) => g.writes.map(() => ({ status: 'applied' as const }))),
+            keyLive: live,
+          });
         },
       });
     });
@@ -42,11 +49,11 @@ describe('IngestWriter (group commit)', () => {
     await tick();
     expect(db.calls).toHaveLength(1); // they wait for the flush in flight
     db.calls[0]!.finish();
-    expect(await first).toEqual({ applied: 1 });
+    expect(await first).toEqual(applied(1));
     await tick();
     expect(ids(db.calls[1]!.groups)).toEqual(['b', 'c+d', 'e']);
     db.calls[1]!.finish();
-    expect(await Promise.all(rest)).toEqual([{ applied: 1 }, { applied: 2 }, { applied: 1 }]);
+    expect(await Promise.all(rest)).toEqual([applied(1), applied(2), applied(1)]);
   });
 
   it('answers no request before the statement carrying it has finished', async () => {
@@ -99,26 +106,75 @@ describe('IngestWriter (group commit)', () => {
     await Promise.all(rest);
   });
 
-  it('fails only the request whose data the database refuses, not the ones sharing its statement', async () => {
+  it('refuses only the record whose data the database refuses, not the requests or records sharing its statement', async () => {
     const db = fakeDb({ failOn: 'bad' });
     const w = new IngestWriter({ write: db.write, maxInFlight: 1 });
     const first = w.write(1, [job('a')]);
     await tick();
     const good = w.write(1, [job('b')]);
-    const bad = w.write(1, [job('bad')]).catch((e: Error) => e);
-    const good2 = w.write(2, [job('c')]);
+    const mixed = w.write(1, [job('c'), job('bad'), job('d')]);
+    const good2 = w.write(2, [job('e')]);
     db.calls[0]!.finish();
     await first;
     await tick();
-    db.calls[1]!.finish(); // the shared statement fails; each is retried alone
-    for (let i = 2; i < 5; i++) {
+    db.calls[1]!.finish(); // the shared statement fails; each request is retried alone, halving on failure
+    for (let i = 2; i < 12 && i < db.calls.length + 1; i++) {
       await tick();
-      db.calls[i]!.finish();
+      db.calls[i]?.finish();
     }
-    expect(await good).toEqual({ applied: 1 });
-    expect(await bad).toEqual(new Error('bad row'));
-    expect(await good2).toEqual({ applied: 1 });
-    expect(db.calls.slice(2).map((c) => ids(c.groups))).toEqual([['b'], ['bad'], ['c']]);
+    expect(await good).toEqual(applied(1));
+    expect(await mixed).toEqual({
+      results: [
+        { status: 'applied' },
+        { status: 'rejected', code: 'unstorable', message: expect.stringContaining('22P05') },
+        { status: 'applied' },
+      ],
+    });
+    expect(await good2).toEqual(applied(1));
+    expect(db.calls.slice(2).map((c) => ids(c.groups))).toEqual([
+      ['b'],
+      ['c+bad+d'],
+      ['c+bad'],
+      ['c'],
+      ['bad'],
+      ['d'],
+      ['e'],
+    ]);
+  });
+
+  it('fails every request of a statement the database could not run at all (no retry storm)', async () => {
+    const db = fakeDb({ failOn: 'a', error: () => new Error('Connection terminated unexpectedly') });
+    const w = new IngestWriter({ write: db.write, maxInFlight: 1 });
+    const first = w.write(1, [job('x')]);
+    await tick();
+    const a = w.write(1, [job('a')]).catch((e: Error) => e.message);
+    const b = w.write(2, [job('b')]).catch((e: Error) => e.message);
+    db.calls[0]!.finish();
+    await first;
+    await tick();
+    db.calls[1]!.finish();
+    expect(await Promise.all([a, b])).toEqual([
+      'Connection terminated unexpectedly',
+      'Connection terminated unexpectedly',
+    ]);
+    expect(db.calls).toHaveLength(2);
+  });
+
+  it('never puts one job written by two keys into one statement', async () => {
+    const db = fakeDb();
+    const w = new IngestWriter({ write: db.write, maxInFlight: 1 });
+    const first = w.write(1, [job('x')]);
+    await tick();
+    const rest = [w.write(1, [job('shared')]), w.write(2, [job('shared'), job('y')]), w.write(1, [job('z')])];
+    db.calls[0]!.finish();
+    await first;
+    await tick();
+    expect(ids(db.calls[1]!.groups)).toEqual(['shared', 'z']);
+    db.calls[1]!.finish();
+    await tick();
+    expect(ids(db.calls[2]!.groups)).toEqual(['shared+y']);
+    db.calls[2]!.finish();
+    await Promise.all(rest);
   });
 
   it('reports a request whose key the statement found revoked, without affecting the others', async () => {
@@ -134,6 +190,6 @@ describe('IngestWriter (group commit)', () => {
     expect(ids(db.calls[1]!.groups)).toEqual(['a', 'b']); // one statement, two keys
     db.calls[1]!.finish();
     expect(await a).toEqual({ revoked: true });
-    expect(await b).toEqual({ applied: 1 });
+    expect(await b).toEqual(applied(1));
   });
 });

@@ -50,7 +50,8 @@ describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
     const r = makeRecord();
     const res = await ingest([r]);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ accepted: 1, applied: 1 });
+    expect(res.headers.get('x-comfypulse')).toBe('1');
+    expect(await res.json()).toEqual({ accepted: 1, applied: 1, results: [{ status: 'applied' }] });
     const [row] = await jobRow(r.promptId);
     expect(row).toMatchObject({ server: 'local', status: 'success', source: 'extension', progress: 1 });
     expect(row.queued_by).toMatch(/^test-ingest/);
@@ -66,7 +67,11 @@ describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
     await ingest([r]);
     const before = await jobRow(r.promptId);
     const res = await ingest([r, r]);
-    expect(await res.json()).toEqual({ accepted: 2, applied: 0 });
+    expect(await res.json()).toEqual({
+      accepted: 2,
+      applied: 0,
+      results: [{ status: 'unchanged' }, { status: 'unchanged' }],
+    });
     expect(await jobRow(r.promptId)).toEqual(before);
     expect(await nodeRows(r.promptId)).toHaveLength(2);
   });
@@ -161,37 +166,87 @@ describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
   });
 
   it.each([
-    ['a wrong type', { progress: 'half' }, 'progress'],
-    ['an unknown status', { status: 'exploded' }, 'status'],
+    ['a wrong type', { progress: 'half' }, 'records[1].progress'],
+    ['an unknown status', { status: 'exploded' }, 'records[1].status'],
     ['an unknown field', { surprise: 1 }, 'surprise'],
-    ['a negative timestamp', { updatedAt: -1 }, 'updatedAt'],
-  ])('rejects %s with 400 and zod’s message', async (_n, patch, mention) => {
-    const res = await ingest([{ ...makeRecord(), ...patch }]);
-    expect(res.status).toBe(400);
-    const body = await res.json();
-    expect(body.error.code).toBe('bad_request');
-    expect(body.error.message).toContain(mention);
-    expect(body.error.issues.length).toBeGreaterThan(0);
-  });
+    ['a negative timestamp', { updatedAt: -1 }, 'records[1].updatedAt'],
+    [
+      'a too long message',
+      { error: { message: 'x'.repeat(20_001), traceback: [] } },
+      'records[1].error.message',
+    ],
+  ])(
+    'rejects only the record with %s, naming the field, and stores the others',
+    async (_n, patch, mention) => {
+      const good = [makeRecord(), makeRecord()];
+      const bad = { ...makeRecord(), ...patch };
+      const res = await ingest([good[0], bad, good[1]]);
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(body).toMatchObject({
+        accepted: 2,
+        applied: 2,
+        results: [{ status: 'applied' }, { status: 'rejected', code: 'invalid' }, { status: 'applied' }],
+      });
+      expect(body.results[1].message).toContain(mention);
+      for (const r of good) expect(await jobRow(r.promptId)).toHaveLength(1);
+      expect(await jobRow(bad.promptId)).toHaveLength(0);
+    },
+  );
 
-  it('rejects an unknown field in a node run and at the top level', async () => {
+  it('rejects a record that is not an object, and an unknown field in a node run', async () => {
     const bad = makeRecord();
-    const res = await ingest([{ ...bad, nodes: [{ ...bad.nodes[0], vram: 3 }] }]);
-    expect(res.status).toBe(400);
-    expect((await res.json()).error.message).toMatch(/vram/);
-    const top = await srv.request('/v1/ingest', {
-      method: 'POST',
-      token: ingestKey,
-      body: JSON.stringify({ records: [], extra: true }),
-    });
-    expect(top.status).toBe(400);
+    const res = await ingest([42, { ...bad, nodes: [{ ...bad.nodes[0], vram: 3 }] }]);
+    const body = await res.json();
+    expect(body.results.map((r: { code: string }) => r.code)).toEqual(['invalid', 'invalid']);
+    expect(body.results[1].message).toMatch(/records\[1\]\.nodes\[0\].*vram/);
     expect(await jobRow(bad.promptId)).toHaveLength(0);
   });
 
-  it('rejects a NUL character (PostgreSQL cannot store it) with 400, not 500', async () => {
-    const res = await ingest([makeRecord({ clientId: 'a\u0000b' })]);
+  it.each([
+    ['not JSON', '{"records": ['],
+    ['not an object', '[1, 2]'],
+    ['without records', '{"jobs": []}'],
+    ['records not an array', '{"records": {}}'],
+    ['an unknown top-level field', '{"records": [], "extra": true}'],
+  ])('answers an envelope that is %s with 400', async (_n, body) => {
+    const res = await srv.request('/v1/ingest', { method: 'POST', token: ingestKey, body });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.message).toContain('NUL');
+    expect((await res.json()).error.code).toBe('bad_request');
+  });
+
+  it('stores U+0000 and lone surrogates as U+FFFD (PostgreSQL holds neither), in values and keys', async () => {
+    const r = makeRecord({
+      clientId: 'a\u0000b',
+      server: 'lone \ud800 high',
+      error: { message: 'low \udfff, pair \u{1F600}, escaped \\u0000 text', traceback: ['\u0000'] },
+      outputs: { '9': { 'key\u0000': ['\udbff'] } },
+    });
+    const res = await ingest([r]);
+    expect(await res.json()).toMatchObject({ applied: 1, results: [{ status: 'applied' }] });
+    const [row] = await jobRow(r.promptId);
+    expect(row.client_id).toBe('a\uFFFDb');
+    expect(row.server).toBe('lone \uFFFD high');
+    expect(row.error).toEqual({
+      message: 'low \uFFFD, pair \u{1F600}, escaped \\u0000 text',
+      traceback: ['\uFFFD'],
+    });
+    expect(row.outputs).toEqual({ '9': { 'key\uFFFD': ['\uFFFD'] } });
+    // Replaying the same record is idempotent: it names the same (cleaned) job.
+    expect((await (await ingest([r])).json()).results).toEqual([{ status: 'unchanged' }]);
+  });
+
+  it('refuses a record whose updatedAt is far ahead of the server clock, and keeps its row writable', async () => {
+    const r = makeRecord({ updatedAt: Date.now() - 1000 });
+    await ingest([r]);
+    const future = { ...r, status: 'error' as const, updatedAt: Date.now() + 24 * 3600_000 };
+    const soon = { ...r, status: 'error' as const, progress: 1, updatedAt: Date.now() + 60_000 };
+    const body = await (await ingest([future])).json();
+    expect(body.results[0]).toMatchObject({ status: 'rejected', code: 'future_timestamp' });
+    expect(body.results[0].message).toContain('records[0].updatedAt');
+    // A small clock skew (within the bound) still applies, and a later version still can.
+    expect((await (await ingest([soon])).json()).results).toEqual([{ status: 'applied' }]);
+    expect((await jobRow(r.promptId))[0].status).toBe('error');
   });
 
   it('answers a CORS preflight from another origin (bearer keys are not ambient) but not for the session', async () => {
@@ -212,11 +267,6 @@ describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
       headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
     });
     expect(session.headers.get('access-control-allow-origin')).toBeNull();
-  });
-
-  it('rejects a body that is not JSON with 400', async () => {
-    const res = await srv.request('/v1/ingest', { method: 'POST', token: ingestKey, body: '{"records": [' });
-    expect(res.status).toBe(400);
   });
 
   it('answers 413 to an oversized body sent without Content-Length (chunked), counting bytes as they arrive', async () => {
@@ -243,7 +293,12 @@ describe.each(DB_KINDS)('POST /v1/ingest on %s', (kind) => {
     const many = Array.from({ length: 51 }, () => makeRecord({ nodes: [], outputs: {} }));
     const res = await ingest(many);
     expect(res.status).toBe(413);
-    expect((await res.json()).error.message).toContain('50');
+    expect((await res.json()).error).toMatchObject({
+      code: 'too_large',
+      message: expect.stringContaining('50'),
+      maxRecords: 50,
+      maxBytes: 64 * 1024,
+    });
     const big = makeRecord({
       error: { message: 'x'.repeat(19_000), traceback: Array(4).fill('y'.repeat(19_000)) },
     });
@@ -298,7 +353,7 @@ describe.each(DB_KINDS)('ingest under concurrency and key revocation on %s', (ki
     // Replaying everything afterwards changes nothing.
     const replay = await Promise.all(versions.map((r) => post(token, [r])));
     expect(await Promise.all(replay.map((r) => r.json()))).toEqual(
-      versions.map(() => ({ accepted: 1, applied: 0 })),
+      versions.map(() => ({ accepted: 1, applied: 0, results: [{ status: 'unchanged' }] })),
     );
   });
 

@@ -14,7 +14,7 @@ describe.each(DB_KINDS)('GET /v1/jobs on %s', (kind) => {
   let srv: TestServer;
   let read: string;
   let ingestKey: string;
-  const base = 1_800_000_000_000;
+  const base = 1_700_000_000_000;
   const records = Array.from({ length: 25 }, (_, i) =>
     makeRecord({
       server: i % 2 ? 'a' : 'b',

@@ -85,7 +85,10 @@ describe.each(files)('examples/n8n/%s', (file) => {
     expect(exprs.length).toBeGreaterThan(0);
     for (const e of exprs) {
       const js = JSON.parse(`"${e.slice(2, -2)}"`) as string;
-      expect(() => new Function('$json', '$execution', '$', `return (${js});`), js).not.toThrow();
+      expect(
+        () => new Function('$json', '$execution', '$workflow', '$', `return (${js});`),
+        js,
+      ).not.toThrow();
     }
   });
 
@@ -143,6 +146,15 @@ describe('examples/n8n/comfypulse-poll-from-webhook.json', () => {
     expect(node(wf, 'Wait 3 seconds').parameters).toMatchObject({ amount: 3, unit: 'seconds' });
     expect(targets(wf, 'Wait 3 seconds', 0)).toEqual(['Get job']);
     expect(targets(wf, 'Finished?', 1)).toEqual(['Wait 3 seconds']);
+    const start = evaluate(node(wf, 'Start ComfyUI job').parameters.jsonBody as string, {
+      $json: { body: { prompt: { '1': { class_type: 'EmptyImage', inputs: {} } } } },
+      $workflow: { id: '8', name: wf.name },
+    }) as string;
+    expect(SubmitSchema.parse(JSON.parse(start))).toMatchObject({
+      server: 'local',
+      workflowName: wf.name,
+      client: 'n8n',
+    });
     const getUrl = evaluate(node(wf, 'Get job').parameters.url as string, {
       $: () => ({ item: { json: { body: { prompt_id: 'p-1' } } } }),
     });
@@ -196,9 +208,17 @@ describe('examples/n8n/comfypulse-wait-for-webhook.json against the server and t
     const start = node(wf, 'Start ComfyUI job');
     expect(start.parameters.url).toBe('http://127.0.0.1:8787/v1/prompts');
     const body = JSON.parse(
-      evaluate(start.parameters.jsonBody as string, { $execution: { resumeUrl: resume.url } }) as string,
+      evaluate(start.parameters.jsonBody as string, {
+        $execution: { resumeUrl: resume.url },
+        $workflow: { id: '7', name: wf.name },
+      }) as string,
     );
-    expect(SubmitSchema.parse(body).webhook).toBe(resume.url);
+    // The dashboard shows the job by the n8n workflow's name, started by "n8n".
+    expect(SubmitSchema.parse(body)).toMatchObject({
+      webhook: resume.url,
+      workflowName: wf.name,
+      client: 'n8n',
+    });
 
     // What n8n's HTTP Request node would send, with the key from its Header Auth credential.
     const res = await srv.request('/v1/prompts', {
@@ -214,6 +234,7 @@ describe('examples/n8n/comfypulse-wait-for-webhook.json against the server and t
     await expect.poll(() => resume.bodies.length, { timeout: 15_000 }).toBe(1);
     // n8n resumes the Wait node with {headers, params, query, body}.
     const item = { headers: {}, params: {}, query: {}, body: resume.bodies[0] };
+    expect(item.body).toMatchObject({ job: { workflowName: wf.name, client: 'n8n', source: 'api' } });
     expect(ifResult(node(wf, 'Succeeded?'), { $json: item })).toBe(true);
     const download = evaluate(node(wf, 'Download first output').parameters.url as string, {
       $json: item,

@@ -1,4 +1,5 @@
 // Process wiring: database, migrations, the LISTEN hub, the job starter and the HTTP listener.
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
@@ -6,10 +7,12 @@ import { type Clock, type FetchLike, systemClock } from '../lib/comfy/types';
 import { createApp } from './app';
 import type { ServerConfig } from './config';
 import { type Database, migrate, openDatabase } from './db/database';
+import { type DrainReport, drainable } from './drain';
 import type { AppEnv } from './http';
 import { JobHub } from './hub';
 import { ComfyJobStarter } from './jobs/comfy-starter';
 import type { JobStarter } from './jobs/starter';
+import { StreamRegistry } from './streams';
 
 export interface RunningServer {
   url: string;
@@ -17,7 +20,12 @@ export interface RunningServer {
   db: Database;
   hub: JobHub;
   app: Hono<AppEnv>;
-  close(): Promise<void>;
+  /**
+   * Stops in a fixed order: stop accepting connections, end the SSE streams, let requests in flight
+   * finish (cut after `drainMs`), stop job tracking and the LISTEN connection, close the database (when
+   * it opened it). Calling it again returns the same promise. Reports how the requests of the drain ended.
+   */
+  close(): Promise<DrainReport>;
 }
 
 export interface StartOptions {
@@ -27,6 +35,8 @@ export interface StartOptions {
   clock?: Clock;
   fetch?: FetchLike;
   starter?: JobStarter;
+  /** How long close() lets requests in flight finish before it cuts their connections. */
+  drainMs?: number;
 }
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
@@ -48,25 +58,33 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     await hub.start();
     const starter = opts.starter ?? new ComfyJobStarter({ db, config, clock, fetch: fetchImpl });
     starter.start?.();
-    const app = createApp({ db, config, hub, clock, starter, fetch: fetchImpl });
+    const streams = new StreamRegistry(config.streamsPerKey);
+    const app = createApp({ db, config, hub, clock, starter, fetch: fetchImpl, streams });
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
     });
-    const port = (server.address() as AddressInfo).port;
+    const http = server as Server;
+    const port = (http.address() as AddressInfo).port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const drain = drainable(http);
+    let closing: Promise<DrainReport> | undefined;
+    const close = async () => {
+      streams.endAll();
+      const report = await drain.drain(opts.drainMs ?? 10_000);
+      await starter.close();
+      await hub.stop();
+      if (ownDb) await db.close();
+      return report;
+    };
     return {
       url: `http://${host}:${port}`,
       port,
       db,
       hub,
       app,
-      async close() {
-        await starter.close();
-        await hub.stop();
-        // SSE responses never end on their own; drop them so close() resolves.
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        if (ownDb) await db.close();
+      close() {
+        closing ??= close();
+        return closing;
       },
     };
   } catch (err) {

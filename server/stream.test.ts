@@ -110,8 +110,9 @@ describe('two server instances on one PostgreSQL database', () => {
     b = await startTestServer(secondDb, { ingestBurst: 1000 });
     const close = b.close;
     b.close = async () => {
-      await close();
+      const report = await close();
       await secondDb.close();
+      return report;
     };
   });
   afterAll(async () => {

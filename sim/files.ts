@@ -9,8 +9,12 @@ import path from 'node:path';
 import { emptyResponse, type SimResponse } from './http';
 import type { ServerDirs } from './prompt-server';
 
-/** A fresh temp base with `temp` and `input` in it; `output` there too unless the caller names one. */
-export function createDirs(outputDir: string | undefined): ServerDirs {
+/**
+ * A fresh temp base with `temp` and `input` in it; `output` there too unless the caller names one.
+ * `removeBase` deletes that base (never a caller's output folder, which lives elsewhere), so a closed
+ * simulator leaves nothing behind in the system's temp folder.
+ */
+export function createDirs(outputDir: string | undefined): ServerDirs & { removeBase(): void } {
   const base = mkdtempSync(path.join(tmpdir(), 'comfy-sim-'));
   const dirs = {
     outputDir: path.resolve(outputDir ?? path.join(base, 'output')),
@@ -18,7 +22,7 @@ export function createDirs(outputDir: string | undefined): ServerDirs {
     inputDir: path.join(base, 'input'),
   };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
-  return dirs;
+  return { ...dirs, removeBase: () => rmSync(base, { recursive: true, force: true }) };
 }
 
 /** ComfyUI wipes its temp folder on start, so previews do not outlive a restart. */

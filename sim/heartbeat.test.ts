@@ -1,6 +1,6 @@
 /**
- * No heartbeat (protocol §2.5: aiohttp's `WebSocketResponse()` defaults): the server never pings and
- * never sends anything on an idle connection, and never closes it. A client must not read silence as
+ * No heartbeat (comfyui-protocol.md §2.5: aiohttp's `WebSocketResponse()` defaults): the server never pings
+ * and never sends anything on an idle connection, and never closes it. A client must not read silence as
  * death. Timers are faked from before the server starts, so whatever timer a heartbeat would use fires
  * within the ten idle minutes the test fast-forwards.
  */

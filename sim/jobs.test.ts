@@ -1,6 +1,7 @@
 /**
- * The optional jobs API (Dec 2025+/2026 servers, §7.5): listing with status filter and pagination,
- * pruned nulls, status mapping from history, 404 for unknown or deleted jobs, and the cancel endpoints.
+ * The optional jobs API (Dec 2025+/2026 servers, comfyui-protocol.md §7.5): listing with status filter and
+ * pagination, pruned nulls, status mapping from history, 404 for unknown or deleted jobs, and the cancel
+ * endpoints.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from './index';

@@ -1,5 +1,5 @@
 /**
- * The request guards, table-driven from protocol §12 (verified on ComfyUI 0.3.64 + Chromium 156),
+ * The request guards, table-driven from comfyui-protocol.md §12 (verified on ComfyUI 0.3.64 + Chromium 156),
  * plus the --enable-cors-header and v0.19 Sec-Fetch-Site switches, over HTTP and the WS handshake.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ async function probe(sim: Simulator, headers: Record<string, string>): Promise<P
 const refused: Probe = { ws: 403, prompt: 403, interrupt: 403, options: 403 };
 const allowed: Probe = { ws: 101, prompt: 200, interrupt: 200, options: 200 };
 
-describe('origin middleware (§12 table)', () => {
+describe('origin middleware (comfyui-protocol.md §12 table)', () => {
   const servers: Record<string, Simulator> = {};
   const configs: Record<string, SimulatorOptions> = {
     default: {},

@@ -1,5 +1,5 @@
 /**
- * ComfyUI's request guards (protocol §8.1, §8.4, §12):
+ * ComfyUI's request guards (comfyui-protocol.md §8.1, §8.4, §12):
  * - `origin_only_middleware` (default): 403 when the Host is loopback and its host part differs from the
  *   Origin's; since v0.19 also 403 on `Sec-Fetch-Site: cross-site` (emulated behind a switch).
  * - `--enable-cors-header [VALUE]`: replaces the guard entirely and adds CORS headers to responses.

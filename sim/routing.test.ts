@@ -1,6 +1,7 @@
 /**
- * WebSocket routing (protocol §2–§3): per-prompt events only to the submitting clientId, same-clientId
- * eviction and the finally-pop race, the bare executing replay, and first-message feature flags.
+ * WebSocket routing (comfyui-protocol.md §2–§3): per-prompt events only to the submitting clientId,
+ * same-clientId eviction and the finally-pop race, the bare executing replay, and first-message feature
+ * flags.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from './index';

@@ -71,7 +71,10 @@ export interface Simulator {
   readonly port: number;
   readonly outputDir: string;
   readonly tempDir: string;
-  /** Stops listening and destroys every connection. */
+  /**
+   * Stops listening, destroys every connection and deletes the simulator's temp folder (with the default
+   * output folder in it; an `outputDir` the caller named is kept).
+   */
   close(): Promise<void>;
   /**
    * Fault: the process restarts. Sockets are destroyed (clients see 1006); queue, history, caches and the
@@ -122,7 +125,7 @@ function resolveOptions(options: SimulatorOptions): ResolvedOptions {
 class SimServer implements FaultTarget, SessionHost, RouteHost {
   readonly opts: ResolvedOptions;
   readonly http: Server;
-  readonly dirs: ServerDirs;
+  readonly dirs: ServerDirs & { removeBase(): void };
   readonly sessions: Sessions;
   readonly routes: HttpRoutes;
   readonly faults: Faults;
@@ -208,6 +211,7 @@ class SimServer implements FaultTarget, SessionHost, RouteHost {
       await new Promise<void>((r) => this.http.close(() => r()));
     }
     this.sessions.close();
+    this.dirs.removeBase();
   }
 
   /** Control routes first (they bypass the guards), then CORS or the origin guard, then the routes. */

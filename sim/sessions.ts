@@ -136,7 +136,7 @@ export class Sessions {
     ws.on('close', () => {
       this.conns.delete(conn);
       // The handler's `finally` pops unconditionally, so an old socket's late close unregisters a newer
-      // socket with the same sid (the zombie race of protocol §2.3).
+      // socket with the same sid (the zombie race of comfyui-protocol.md §2.3).
       server.sockets.delete(sid);
       server.metadata.delete(sid);
     });

@@ -59,7 +59,7 @@ export class JobsPage {
   }
 
   async progressNow(promptId: string): Promise<number> {
-    const v = await this.attr(`${card(promptId)} [role="progressbar"]`, 'aria-valuenow');
+    const v = await this.attr(card(promptId, '[role="progressbar"]'), 'aria-valuenow');
     return v === null ? Number.NaN : Number(v);
   }
 
@@ -70,7 +70,7 @@ export class JobsPage {
 
   /** A real click (BiDi input actions), as a user's. */
   async cancel(promptId: string): Promise<void> {
-    await this.page.click(`${card(promptId)} [data-testid="job-cancel"]`);
+    await this.page.click(card(promptId, '[data-testid="job-cancel"]'));
   }
 
   /** The notifications the extension shows now; Firefox answers with their options (Chrome with `true`). */
@@ -83,10 +83,10 @@ export class JobsPage {
     const shown = () =>
       this.page.evaluate(
         (sel, seen) =>
-          [...document.querySelectorAll<HTMLImageElement>(`${sel} img`)].some(
+          [...document.querySelectorAll<HTMLImageElement>(sel)].some(
             (i) => i.naturalWidth > 0 && !seen.includes(i.getAttribute('src') ?? ''),
           ),
-        card(promptId),
+        card(promptId, 'img'),
         previews,
       );
     await expect.poll(shown, { timeout, message: 'a decoded output thumbnail in the card' }).toBe(true);

@@ -23,6 +23,24 @@ export class OptionsPage {
     await this.page.getByTestId('sync-save').click();
   }
 
+  /** Changes only the sync URL (the stored key and the enabled switch stay) and saves. */
+  async setSyncUrl(url: string): Promise<void> {
+    await this.page.getByTestId('sync-url').fill(url);
+    await this.page.getByTestId('sync-save').click();
+  }
+
+  /** What the options page says went wrong with the last upload ('' when nothing did). */
+  async syncProblem(): Promise<{ kind: string; text: string }> {
+    const el = this.page.getByTestId('sync-error');
+    return { kind: (await el.getAttribute('data-kind')) ?? '', text: (await el.textContent()) ?? '' };
+  }
+
+  /** How many records the server rejected (the dead letters); 0 when the section is hidden. */
+  async syncRejected(): Promise<number> {
+    const count = this.page.getByTestId('sync-dead-count');
+    return (await count.count()) === 0 ? 0 : Number(await count.textContent());
+  }
+
   /** The uploader's pending count as the options page shows it; NaN while unknown. */
   async syncPending(): Promise<number> {
     return Number((await this.page.getByTestId('sync-pending').textContent())?.trim());

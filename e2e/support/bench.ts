@@ -1,6 +1,7 @@
 /** Helpers shared by the extension benchmarks (bench/ext-*.bench.ts). */
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { OptionsPage } from '../pages/options';
 import { type ExtensionBrowser, launchExtension } from './browser';
 import { ensureBuild, ROOT, snapshotBuild } from './build';
 import { lockPort } from './port-lock';
@@ -44,12 +45,15 @@ export async function waitForConnected(page: Page, timeout = 20_000): Promise<vo
 }
 
 /**
- * Runs `fn` with a simulator on 8188 and a fresh browser with the extension, holding the port lock for the
- * whole run and releasing everything however `fn` ends.
+ * Runs `fn` with a simulator on a free port and a fresh browser with the extension pointed at it, releasing
+ * everything however `fn` ends. A free port, so that a ComfyUI of the user's on 8188 (the extension's
+ * default server) neither blocks the benchmark nor is measured instead of the simulator. The machine-wide
+ * lock is still taken: e2e runs and benchmarks on one machine take turns, rather than competing for the
+ * CPU that is being measured.
  */
 export async function withBenchBrowser<S extends { url: string; close(): Promise<void> }, T>(
   name: string,
-  startSim: () => Promise<S>,
+  startSim: (port: number) => Promise<S>,
   fn: (browser: ExtensionBrowser, sim: S) => Promise<T>,
 ): Promise<T> {
   const extensionPath = benchExtension(name);
@@ -57,8 +61,15 @@ export async function withBenchBrowser<S extends { url: string; close(): Promise
   let sim: S | undefined;
   let browser: ExtensionBrowser | undefined;
   try {
-    sim = await startSim();
+    sim = await startSim(0);
     browser = await launchExtension({ extensionPath });
+    const options = new OptionsPage(await browser.openPage(OptionsPage.path));
+    await options.setServer(sim.url);
+    const saved = options.page.getByTestId('server-save-status').first();
+    await saved.waitFor();
+    if (!(await saved.getAttribute('class'))?.includes('ok'))
+      throw new Error(`pointing the extension at the simulator failed: ${await saved.textContent()}`);
+    await options.page.close();
     return await fn(browser, sim);
   } finally {
     await browser?.close();

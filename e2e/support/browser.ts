@@ -32,7 +32,7 @@ export interface ExtensionBrowser {
   extensionTargets(): Promise<string[]>;
   /** Closes the extension's offscreen document(s), as Chrome may; returns how many were closed. */
   closeOffscreen(): Promise<number>;
-  /** Stops every service worker of the profile, as Chrome does to an idle worker (protocol §12). */
+  /** Stops every service worker of the profile, as Chrome does to an idle one (comfyui-protocol.md §12). */
   stopServiceWorker(): Promise<void>;
   /** Closes the browser; removes the profile only when this launch created it. */
   close(): Promise<void>;

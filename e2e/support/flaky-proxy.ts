@@ -6,6 +6,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
+/** Headers that describe one connection or the body's encoding as fetch() received it, not the answer. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'content-encoding',
+]);
+
 export interface ForwardedRequest {
   method: string;
   path: string;
@@ -96,9 +105,12 @@ export class FlakyProxy {
       req.socket.destroy();
       return;
     }
-    res.writeHead(upstream.status, {
-      'content-type': upstream.headers.get('content-type') ?? 'application/json',
+    // The server's own headers pass through (its X-ComfyPulse mark included), as a transparent proxy's do.
+    const passed: Record<string, string> = {};
+    upstream.headers.forEach((value, name) => {
+      if (!HOP_BY_HOP.has(name)) passed[name] = value;
     });
+    res.writeHead(upstream.status, passed);
     res.end(answer);
   }
 }

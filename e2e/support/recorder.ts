@@ -31,10 +31,13 @@ export const JOB_ENTRY = ['job-card', 'history-row', 'gallery-item']
   .map((t) => `[data-testid="${t}"][data-prompt-id]`)
   .join(', ');
 
-/** The selector of whatever shows this job (see `JOB_ENTRY`). */
-export function jobEntry(promptId: string): string {
+/**
+ * The selector of whatever shows this job (see `JOB_ENTRY`), or, with `inner`, of that descendant of it
+ * (appended to each alternative: a selector list does not distribute a descendant combinator).
+ */
+export function jobEntry(promptId: string, inner = ''): string {
   return ['job-card', 'history-row', 'gallery-item']
-    .map((t) => `[data-testid="${t}"][data-prompt-id="${promptId}"]`)
+    .map((t) => `[data-testid="${t}"][data-prompt-id="${promptId}"]${inner ? ` ${inner}` : ''}`)
     .join(', ');
 }
 

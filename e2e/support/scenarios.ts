@@ -46,7 +46,7 @@ export interface CancelView {
 }
 
 /**
- * Cancel is two operations (design §1.5): delete for a pending job, interrupt for the running one. With
+ * Cancel is two operations (design.md §1.5): delete for a pending job, interrupt for the running one. With
  * one job running and two queued, deleting one queued job and then interrupting the running one must
  * leave the other queued job to run to success.
  */

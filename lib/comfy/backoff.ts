@@ -3,7 +3,7 @@
  * the next handshake; `null` means give up (only the peer policies kept for the benchmark ever do). It
  * may also say how often to ask HTTP whether the server is back while it waits (`probeDelay`).
  *
- * The default policy is shaped by three facts (design §4):
+ * The default policy is shaped by three facts (design.md §4):
  * - Most outages are ComfyUI restarts: 5-6 s bare, 10-30 s with many custom nodes, often in bursts.
  *   While the server restarts its port refuses connections, and a refused TCP connect costs it nothing.
  * - A long outage must not cost hundreds of WebSocket handshakes (each one a registration and, on a
@@ -63,7 +63,7 @@ export function scheduleBackoff(
 }
 
 /**
- * The official frontend's policy: a fixed delay, forever (design §4: ~400 attempts in a 120 s outage).
+ * The official frontend's policy: a fixed delay, forever (design.md §4: ~400 attempts in a 120 s outage).
  * No HTTP probes: its `GET /api/prompt` poll starts only when the very first connection fails.
  */
 export function fixedBackoff(ms: number): BackoffPolicy {

@@ -17,7 +17,7 @@ describe('ComfyClient adoption of prompts first seen in a frame', () => {
     const r = clientRig();
     await r.open();
     r.model.running = [{ id: A, number: 7, prompt: GRAPH, clientId: 'comfyui-tab' }];
-    // progress ticks without client_id are broadcast to everyone (protocol §1.2)
+    // progress ticks without client_id are broadcast to everyone (comfyui-protocol.md §1.2)
     r.ws.last().receive(frame.progress(A, 1));
     r.ws.last().receive(frame.progress(A, 2));
     expect(r.client.getJob(A)).toBeUndefined(); // held while /queue is asked

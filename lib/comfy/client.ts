@@ -13,9 +13,9 @@
  * `import WebSocket from 'ws'` in Node 20.
  *
  * Invariants:
- * - Reconcile after every open (no replay on the wire, protocol §2.3); poll only while jobs are active
- *   that the socket cannot show live (other clients' jobs, an outcome that never arrived, a queue longer
- *   than what we track), `poll.minMs` backing off ×1.5 to `poll.maxMs` while nothing changes.
+ * - Reconcile after every open (no replay on the wire, comfyui-protocol.md §2.3); poll only while jobs are
+ *   active that the socket cannot show live (other clients' jobs, an outcome that never arrived, a queue
+ *   longer than what we track), `poll.minMs` backing off ×1.5 to `poll.maxMs` while nothing changes.
  * - A frame about a prompt we do not track is held, with every frame after it, until the prompt's graph
  *   was fetched from `/queue`: a job never shows progress computed over a partial graph.
  * - `end` fires once per job: when it enters a terminal state, or leaves `lost` for a real outcome.
@@ -140,8 +140,8 @@ const VERDICTS: Partial<Record<ComfyError['kind'], HandshakeVerdict>> = {
 };
 
 /**
- * Events the server sends only to the socket of the prompt's client_id (protocol §3): one arriving on our
- * own socket proves an unknown prompt was queued with our clientId (by us, or by a script using it).
+ * Events the server sends only to the socket of the prompt's client_id (comfyui-protocol.md §3): one arriving
+ * on our own socket proves an unknown prompt was queued with our clientId (by us, or by a script using it).
  */
 const ROUTED_ONLY: ReadonlySet<string> = new Set([
   'execution_start',

@@ -60,7 +60,7 @@ describe('FrameDecoder on text frames', () => {
   });
 });
 
-describe('FrameDecoder on binary frames (protocol §5, big-endian u32 words)', () => {
+describe('FrameDecoder on binary frames (comfyui-protocol.md §5, big-endian u32 words)', () => {
   it.each([
     [1, 'image/jpeg'],
     [2, 'image/png'],

@@ -2,7 +2,7 @@
  * Turns raw WebSocket frames into `ComfyEvent`s.
  *
  * Invariant: `decode` never throws, whatever it is given. Text frames go through the lenient JSON
- * parser and the schemas of record; binary frames follow protocol §5, where every integer is a
+ * parser and the schemas of record; binary frames follow comfyui-protocol.md §5, where every integer is a
  * big-endian u32 (`struct.pack(">I", ...)` on the server).
  */
 import { JsonParseError, parseJsonLenient } from './json';
@@ -128,7 +128,7 @@ export class FrameDecoder {
         return previewWithMetadata(body.head, body.rest, bytes);
       }
       default:
-        // Type 2 never reaches the wire and unknown types are ignored (protocol §10 item 9).
+        // Type 2 never reaches the wire and unknown types are ignored (comfyui-protocol.md §10 item 9).
         this.stats.unknownBinary++;
         return null;
     }

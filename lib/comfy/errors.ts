@@ -24,8 +24,8 @@ export abstract class ComfyError extends Error {
 }
 
 /**
- * A bare 403 with an empty body: ComfyUI's origin middleware refused the request (protocol §8, §12),
- * or a v0.19+ server refused a `Sec-Fetch-Site: cross-site` request.
+ * A bare 403 with an empty body: ComfyUI's origin middleware refused the request (comfyui-protocol.md §8,
+ * §12), or a v0.19+ server refused a `Sec-Fetch-Site: cross-site` request.
  */
 export class OriginRejected extends ComfyError {
   readonly kind = 'origin-rejected' as const;

@@ -1,7 +1,7 @@
 /**
- * zod schemas for ComfyUI's HTTP responses. Lenient by design (protocol §10 item 18): only the fields this
- * library reads are checked, extra keys pass through, and list items that are odd are skipped by the
- * caller rather than failing the whole response.
+ * zod schemas for ComfyUI's HTTP responses. Lenient by design (comfyui-protocol.md §10 item 18): only the
+ * fields this library reads are checked, extra keys pass through, and list items that are odd are skipped by
+ * the caller rather than failing the whole response.
  */
 import { z } from 'zod';
 
@@ -20,7 +20,10 @@ const nodeError = z.looseObject({
 
 export const nodeErrorsSchema = z.record(z.string(), nodeError);
 
-/** 200 from `POST /prompt`. `node_errors` may be non-empty: some outputs were dropped (§10 item 16). */
+/**
+ * 200 from `POST /prompt`. `node_errors` may be non-empty: some outputs were dropped
+ * (comfyui-protocol.md §10 item 16).
+ */
 export const promptResponseSchema = z.looseObject({
   prompt_id: z.string(),
   number: z.number(),

@@ -145,6 +145,13 @@ describe('ComfyHttp requests', () => {
     expect(http.wsUrl('cid')).toBe('ws://h:8188/ws?clientId=cid&token=t0k');
   });
 
+  it('viewUrl leaves the token out when the caller sends it as a header (tokenInQuery: false)', () => {
+    const http = createComfyHttp({ baseUrl: 'http://h:8188', token: 't0k', tokenMode: 'header' });
+    const url = http.viewUrl({ filename: 'a.png', subfolder: '', type: 'output' }, { tokenInQuery: false });
+    expect(new URL(url).searchParams.has('token')).toBe(false);
+    expect(url).not.toContain('t0k');
+  });
+
   it('features: 404 on old servers reads as {}; systemStats parses leniently', async () => {
     stub.routes['GET /api/system_stats'] = json(200, {
       system: { comfyui_version: '0.3.64', extra: 1 },

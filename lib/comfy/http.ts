@@ -2,7 +2,7 @@
  * ComfyUI HTTP client: every call validated with zod, every failure a typed `ComfyError`.
  *
  * Usage: `const http = createComfyHttp({ baseUrl: 'http://127.0.0.1:8188', token, tokenMode: 'both' })`.
- * Routes use the `/api` prefix (protocol §7). Runs wherever `fetch` and `AbortController` exist.
+ * Routes use the `/api` prefix (comfyui-protocol.md §7). Runs wherever `fetch` and `AbortController` exist.
  */
 import {
   AuthRequired,
@@ -59,7 +59,7 @@ export interface ComfyHttpOptions {
 export type PreviewMethod = 'auto' | 'latent2rgb' | 'taesd' | 'none' | 'default';
 
 export interface SubmitOptions {
-  /** The clientId of *our* socket; per-job events go only to it (protocol §1.2). */
+  /** The clientId of *our* socket; per-job events go only to it (comfyui-protocol.md §1.2). */
   clientId?: string;
   /** A canonical lowercase UUID (required by 2026 servers); always trust the id in the response. */
   promptId?: string;
@@ -313,16 +313,21 @@ export class ComfyHttp {
 
   /**
    * A `/view` URL for an output file. The token goes in the query whenever one is configured, whatever
-   * the token mode, because `<img>` and `<video>` cannot send headers.
+   * the token mode, because `<img>` and `<video>` cannot send headers; `tokenInQuery: false` leaves it out,
+   * for a caller that sends the token as a header itself (a `fetch`, or a browser extension's header rule),
+   * so it never lands in a proxy's access log.
    */
-  viewUrl(output: OutputFile, options: { preview?: string; channel?: string } = {}): string {
+  viewUrl(
+    output: OutputFile,
+    options: { preview?: string; channel?: string; tokenInQuery?: boolean } = {},
+  ): string {
     const u = new URL(`${this.baseUrl}/api/view`);
     u.searchParams.set('filename', output.filename);
     u.searchParams.set('type', output.type || 'output');
     u.searchParams.set('subfolder', output.subfolder ?? '');
     if (options.preview) u.searchParams.set('preview', options.preview);
     if (options.channel) u.searchParams.set('channel', options.channel);
-    if (this.token) u.searchParams.set('token', this.token);
+    if (this.token && options.tokenInQuery !== false) u.searchParams.set('token', this.token);
     return u.toString();
   }
 

@@ -12,6 +12,7 @@ export * from './http';
 export * from './http-schemas';
 export * from './json';
 export * from './messages';
+export * from './outputs';
 export * from './reconcile';
 export * from './socket';
 export * from './tracker';

@@ -2,9 +2,9 @@
  * JSON parsing that survives what Python's `json.dumps` emits.
  *
  * ComfyUI serialises with `allow_nan=True`, so frames can carry the bare tokens `NaN`, `Infinity` and
- * `-Infinity` (protocol §10 item 17, typically inside `execution_error.current_inputs`). `JSON.parse`
- * rejects them. Choice: those tokens become `null`, exactly what `JSON.stringify` does with the same
- * numbers, so a lenient parse round-trips through JS and a schema expecting a finite number rejects the
+ * `-Infinity` (comfyui-protocol.md §10 item 17, typically inside `execution_error.current_inputs`).
+ * `JSON.parse` rejects them. Choice: those tokens become `null`, exactly what `JSON.stringify` does with the
+ * same numbers, so a lenient parse round-trips through JS and a schema expecting a finite number rejects the
  * field instead of silently accepting a non-finite value. String contents are never touched.
  */
 

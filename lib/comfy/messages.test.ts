@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseJsonLenient } from './json';
-import { outputFiles, toComfyEvent } from './messages';
+import { toComfyEvent } from './messages';
+import { outputFiles } from './outputs';
 import type { ComfyEvent } from './types';
 
 const P = '2b1c0000-0000-4000-8000-000000000000';
 const frame = (type: string, data: unknown) => ({ type, data });
 
-describe('toComfyEvent maps every documented frame (protocol §4) to its camelCased event', () => {
+describe('toComfyEvent maps every documented frame (comfyui-protocol.md §4) to its camelCased event', () => {
   it.each<[string, unknown, ComfyEvent]>([
     [
       'initial status with sid',
@@ -177,7 +178,7 @@ describe('toComfyEvent maps every documented frame (protocol §4) to its camelCa
   });
 });
 
-describe('schemas are as lenient as real servers need (protocol §10 item 18)', () => {
+describe('schemas are as lenient as real servers need (comfyui-protocol.md §10 item 18)', () => {
   it('executed.output may be null (cached node without UI output)', () => {
     expect(toComfyEvent(frame('executed', { node: '4', prompt_id: P, output: null }))).toStrictEqual({
       type: 'executed',

@@ -1,8 +1,8 @@
 /**
- * Schemas of record for every JSON frame ComfyUI sends (protocol §4, §12), and their mapping to the
- * camelCased `ComfyEvent` union.
+ * Schemas of record for every JSON frame ComfyUI sends (comfyui-protocol.md §4, §12), and their mapping to
+ * the camelCased `ComfyEvent` union.
  *
- * Leniency policy (protocol §10 item 18): every object is loose (extra keys pass), and a field the
+ * Leniency policy (comfyui-protocol.md §10 item 18): every object is loose (extra keys pass), and a field the
  * client can live without never rejects a frame: when it is missing, null or of the wrong type it is
  * dropped (`lenient()`). Only the fields that identify what happened are required: the prompt id of
  * execution events, `node` of `executing`/`executed`, `value`/`max` of progress, `queue_remaining`.
@@ -10,7 +10,7 @@
  * decimal string.
  */
 import { z } from 'zod';
-import type { ComfyEvent, JobError, NodeId, NodeOutput, NodeProgressState, OutputFile } from './types';
+import type { ComfyEvent, JobError, NodeId, NodeOutput, NodeProgressState } from './types';
 
 /** Optional and forgiving: missing, null or malformed all read as `undefined`. */
 function lenient<T extends z.ZodType>(schema: T) {
@@ -75,12 +75,6 @@ export const progressStateSchema = z.looseObject({
 });
 
 /** A file in an `executed` output list; 2026 servers add `metadata`, `id`, `preview_id`, `display_name`. */
-export const outputFileSchema = z.looseObject({
-  filename: z.string(),
-  subfolder: z.string().catch(''),
-  type: z.string().catch('output'),
-});
-
 /** `output` is null for cached nodes without UI output. */
 export const executedSchema = z.looseObject({
   node: nodeIdSchema,
@@ -394,21 +388,4 @@ export function toComfyEventViaSchemas(raw: unknown): ComfyEvent {
     return { type: 'unknown', rawType: type, data: r.data };
   }
   return { type: 'unknown', rawType: type, data };
-}
-
-const MEDIA_KEYS = ['images', 'gifs', 'audio', 'video', '3d'] as const;
-
-/** The well-formed file entries of a node output, for rendering via `/view`; malformed entries are skipped. */
-export function outputFiles(output: NodeOutput | null | undefined): OutputFile[] {
-  const files: OutputFile[] = [];
-  if (!output) return files;
-  for (const key of MEDIA_KEYS) {
-    const list = output[key];
-    if (!Array.isArray(list)) continue;
-    for (const entry of list) {
-      const r = outputFileSchema.safeParse(entry);
-      if (r.success) files.push(r.data as OutputFile);
-    }
-  }
-  return files;
 }

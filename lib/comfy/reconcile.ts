@@ -1,8 +1,8 @@
 /**
  * Reconciliation: the server's HTTP view of the jobs we think are active, as tracker events.
  *
- * Why: the socket has no replay (protocol §2.3, §10 item 5). Whatever ended while we were away, or was
- * never routed to us (prompts without our clientId), is only visible over HTTP. After every (re)connect
+ * Why: the socket has no replay (comfyui-protocol.md §2.3, §10 item 5). Whatever ended while we were away, or
+ * was never routed to us (prompts without our clientId), is only visible over HTTP. After every (re)connect
  * and while jobs are active without live events, the client asks here and feeds the events to the tracker.
  *
  * Rules:
@@ -286,7 +286,7 @@ const OUTCOMES = ['execution_success', 'execution_error', 'execution_interrupted
 
 /**
  * The outcome is the last of success/error/interrupted in `status.messages`, not `status_str`, which
- * says "error" for an interrupt and can be stale (protocol §6).
+ * says "error" for an interrupt and can be stale (comfyui-protocol.md §6).
  */
 export function outcomeFromMessages(promptId: string, messages: unknown[], statusStr?: string): Snapshot {
   let last: { type: (typeof OUTCOMES)[number]; data: Record<string, unknown> } | undefined;

@@ -1,7 +1,7 @@
 /**
  * ComfySocket: one logical connection to ComfyUI's `/ws` that survives restarts, drops and zombies.
  *
- * Invariants (design §1.3, §4; protocol §2):
+ * Invariants (design.md §1.3, §4; comfyui-protocol.md §2):
  * - `feature_flags` is the first message of every connection (the server resets flags per connection and
  *   ignores them after any other message); keepalives are JSON objects, sent only after it.
  * - Each connect bumps a generation; every handler of an older socket returns at once, so a late
@@ -16,7 +16,7 @@
  *   until HTTP has been unreachable again or a connection proved itself: HTTP up but WS refused (origin
  *   check, a proxy without upgrade support) then costs one handshake per scheduled retry, not one per probe.
  * - Silence is evidence of death only while a job runs: the liveness check asks HTTP and reconnects when
- *   the server answers but the socket is mute (the same-clientId zombie of protocol §2.3).
+ *   the server answers but the socket is mute (the same-clientId zombie of comfyui-protocol.md §2.3).
  * - The clientId is the caller's; this class never invents or changes it.
  */
 import { type BackoffPolicy, defaultBackoff, QUICK_PHASE_RETRIES } from './backoff';
@@ -29,7 +29,7 @@ export type HandshakeVerdict = 'rejected' | 'auth-required' | 'offline' | null;
 export interface ComfySocketOptions {
   /** Server base URL (`http(s)://host:port[/prefix]`); the socket connects to `<base>/ws`. */
   baseUrl: string;
-  /** Stable per server and installation; never another client's id (protocol §1.2). */
+  /** Stable per server and installation; never another client's id (comfyui-protocol.md §1.2). */
   clientId: string;
   /** Sent as `?token=`; a browser WebSocket cannot send headers. */
   token?: string;
@@ -404,7 +404,10 @@ export class ComfySocket {
     return this.failures > QUICK_PHASE_RETRIES ? 'offline' : 'reconnecting';
   }
 
-  /** A WS handshake failure is only error + 1006 in a browser; HTTP can tell why (protocol §10 item 1). */
+  /**
+   * A WS handshake failure is only error + 1006 in a browser; HTTP can tell why
+   * (comfyui-protocol.md §10 item 1).
+   */
   private maybeDiagnose(): void {
     const diagnose = this.o.diagnose;
     const every = this.o.diagnoseAfterFailures;

@@ -9,7 +9,7 @@ import { FrameDecoder } from './decode';
 import { toComfyEvent, toComfyEventViaSchemas } from './messages';
 import { frameData, loadTraceLines, TRACE_NAMES, tracePromptId } from './testing/traces';
 import { assertValidTrackerState, JOB_STATUSES } from './testing/tracker-invariants';
-import { initialTrackerState, reduceTracker, reduceTrackerReference, type TrackerState } from './tracker';
+import { initialTrackerState, reduceTracker, reduceTrackerGeneral, type TrackerState } from './tracker';
 import type { JobStatus, TrackerEvent } from './types';
 
 const allLines = TRACE_NAMES.flatMap((n) => loadTraceLines(n));
@@ -290,7 +290,7 @@ describe('fuzzing decoder + tracker with random and mutated frames', () => {
     );
   });
 
-  it('the progress fast path of the tracker reaches the same states as the reference reducer', () => {
+  it('the progress fast path of the tracker reaches the same states as the general path', () => {
     const tickish = fc.oneof(
       fc.record(
         {
@@ -307,12 +307,12 @@ describe('fuzzing decoder + tracker with random and mutated frames', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(tickish, localEvent), { maxLength: 60 }), (events) => {
         let fast: TrackerState = initialTrackerState;
-        let ref: TrackerState = initialTrackerState;
+        let general: TrackerState = initialTrackerState;
         events.forEach((e, i) => {
           fast = reduceTracker(fast, e, 1000 + i);
-          ref = reduceTrackerReference(ref, e, 1000 + i);
+          general = reduceTrackerGeneral(general, e, 1000 + i);
           // toEqual: toStrictEqual compares `constructor`, which a job id may legitimately be
-          expect(fast).toEqual(ref);
+          expect(fast).toEqual(general);
         });
       }),
       { numRuns: 200 },

@@ -1,6 +1,6 @@
 /**
- * The observer role: a socket with another clientId while a submitter runs a prompt. Protocol §12 says
- * it gets only `status`, so its tracker cannot see the job run or end; only reconciliation over HTTP
+ * The observer role: a socket with another clientId while a submitter runs a prompt. comfyui-protocol.md §12
+ * says it gets only `status`, so its tracker cannot see the job run or end; only reconciliation over HTTP
  * gives it the outcome. Recorded live from the simulator (whose routing the conformance test pins to the
  * real traces), since no recorded trace has an observer of a prompt posted with a client_id.
  */

@@ -11,8 +11,8 @@
  * - Times are the caller's `now` (local receive time), never the server's timestamps, so durations do
  *   not suffer clock skew. Snapshots may fill start/end times that were never observed.
  *
- * Two streams are handled (protocol §12): the full stream of a prompt submitted with our client id,
- * and the broadcast-only stream of a prompt posted without one (progress, progress_state, type-1
+ * Two streams are handled (comfyui-protocol.md §12): the full stream of a prompt submitted with our client
+ * id, and the broadcast-only stream of a prompt posted without one (progress, progress_state, type-1
  * previews, execution_interrupted, status). Frames without a prompt id (type-1 previews, the reconnect
  * replay `executing {node}`, bare progress) belong to the prompt running on this stream.
  */
@@ -400,7 +400,7 @@ function onProgress(r: Reduction, e: Extract<ComfyEvent, { type: 'progress' }>):
 
 /**
  * The steady state of a sampler, one call per step: a tick for a node already running in a running
- * job. Same result as `onProgress` (pinned by a property test against `reduceTrackerReference`), built
+ * job. Same result as `onProgress` (pinned by a property test against `reduceTrackerGeneral`), built
  * straight from spreads without the draft machinery; anything else takes the general path.
  */
 function progressTick(
@@ -674,7 +674,8 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /**
  * The reducer. Pure: never mutates `state` or `event`, returns `state` itself when the event changes
- * nothing (unknown types, parse errors, duplicates, events for no known prompt).
+ * nothing (unknown types, parse errors, duplicates, events for no known prompt). A sampler's steady-state
+ * tick takes the `progressTick` shortcut; every other event goes through `reduceTrackerGeneral`.
  */
 export function reduceTracker(state: TrackerState, event: TrackerEvent, now: number): TrackerState {
   if ('promptId' in event && event.promptId === UNSAFE_KEY) return state;
@@ -682,11 +683,15 @@ export function reduceTracker(state: TrackerState, event: TrackerEvent, now: num
     const next = progressTick(state, event, now);
     if (next !== null) return next;
   }
-  return reduceTrackerReference(state, event, now);
+  return reduceTrackerGeneral(state, event, now);
 }
 
-/** The same reducer without the hot-path shortcut, for tests that pin both to one behaviour. */
-export function reduceTrackerReference(state: TrackerState, event: TrackerEvent, now: number): TrackerState {
+/**
+ * The general path: every event type, through the draft machinery, with the same result as
+ * `reduceTracker` (a property test pins the two together). Most events take it; only a steady-state
+ * progress tick is spared it.
+ */
+export function reduceTrackerGeneral(state: TrackerState, event: TrackerEvent, now: number): TrackerState {
   if ('promptId' in event && event.promptId === UNSAFE_KEY) return state;
   const r = new Reduction(state, now);
   switch (event.type) {

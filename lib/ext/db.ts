@@ -17,6 +17,12 @@ import type { ConnectionState, JobState, NodeId } from '../comfy/types';
 /** How a server's token is sent: the protocol client's options, stored per server. */
 export type { TokenMode } from '../comfy/http';
 
+/**
+ * `Authorization: Bearer`, on the WebSocket handshake and `/view` images too (through the DNR rule): a
+ * token in a URL ends up in proxy and access logs. `query` stays for servers that accept nothing else.
+ */
+export const DEFAULT_TOKEN_MODE: TokenMode = 'header';
+
 export interface ServerRecord {
   id: string;
   name: string;
@@ -26,7 +32,7 @@ export interface ServerRecord {
   token?: string;
   tokenMode: TokenMode;
   enabled: boolean;
-  /** Stable per server and installation; never the id of another client (see protocol §2.3). */
+  /** Stable per server and installation; never the id of another client (see comfyui-protocol.md §2.3). */
   clientId: string;
   createdAt: number;
 }

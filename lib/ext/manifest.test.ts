@@ -16,12 +16,15 @@ describe('the manifest per target', () => {
 
   it('Chrome: MV3 permissions with optional host permissions for servers the user adds', () => {
     const m = manifestFor({ browser: 'chrome', store: true });
+    // no content script in the manifest: the tab bridge is registered at runtime, per configured server
+    expect(m).not.toHaveProperty('content_scripts');
     expect(m.permissions).toEqual([
       'offscreen',
       'alarms',
       'notifications',
       'declarativeNetRequestWithHostAccess',
       'sidePanel',
+      'scripting',
     ]);
     expect(m.host_permissions).toEqual(BUILTIN_HOST_PERMISSIONS);
     expect(m.optional_host_permissions).toEqual(OPTIONAL_HOST_PERMISSIONS);
@@ -33,6 +36,8 @@ describe('the manifest per target', () => {
     // WXT moves host_permissions into MV2's `permissions`; it drops optional_host_permissions
     expect(m.host_permissions).toEqual(BUILTIN_HOST_PERMISSIONS);
     expect(m.permissions).not.toContain('offscreen');
+    // the tab bridge registers through contentScripts.register there, which needs host permission only
+    expect(m.permissions).not.toContain('scripting');
     expect(m.browser_specific_settings?.gecko).toMatchObject({ id: GECKO_ID, strict_min_version: '128.0' });
     expect(m).not.toHaveProperty('minimum_chrome_version');
   });

@@ -51,7 +51,8 @@ export function manifestFor({ browser, store }: ManifestTarget): UserManifest {
     description: '__MSG_extDescription__',
     default_locale: 'en',
     // Loopback only at install; any other server is asked for at runtime (options page). The ws patterns
-    // are needed for declarativeNetRequest to rewrite the WebSocket handshake's Origin (protocol §12).
+    // are needed for declarativeNetRequest to rewrite the WebSocket handshake's Origin
+    // (comfyui-protocol.md §12).
     host_permissions: [...BUILTIN_HOST_PERMISSIONS],
     content_security_policy: { extension_pages: EXTENSION_PAGES_CSP },
     action: { default_title: '__MSG_extName__' },
@@ -81,7 +82,16 @@ export function manifestFor({ browser, store }: ManifestTarget): UserManifest {
     ...common,
     ...(store ? {} : { key: DEV_EXTENSION_KEY }),
     minimum_chrome_version: '116',
-    permissions: ['offscreen', 'alarms', 'notifications', 'declarativeNetRequestWithHostAccess', 'sidePanel'],
+    // scripting: the tab bridge is registered at runtime for configured servers' pages only (Firefox MV2
+    // does the same with contentScripts.register, which needs no permission beyond the host's)
+    permissions: [
+      'offscreen',
+      'alarms',
+      'notifications',
+      'declarativeNetRequestWithHostAccess',
+      'sidePanel',
+      'scripting',
+    ],
     optional_host_permissions: [...OPTIONAL_HOST_PERMISSIONS],
   };
 }

@@ -1,12 +1,15 @@
 /**
  * Typed dispatch of `ProtocolMap` messages for the background contexts. A context registers handlers for
  * its own prefix (`bg:` in the service worker, `engine:` in the offscreen engine) and stays silent on
- * every other message, so the one context that owns a message is the one that answers it.
+ * every other message, so the one context that owns a message is the one that answers it. It also stays
+ * silent on a message its sender policy (`sender-policy.ts`) refuses: the sender gets no answer.
  */
 import { z } from 'zod';
-import { errorText } from './error-text';
+import { errorAnswer } from './error-answer';
 import type { ProtocolKey, ProtocolRequest, ProtocolResponse } from './protocol';
+import type { SenderPolicy } from './sender-policy';
 
+/** What the browser reports about a message's sender (`runtime.MessageSender`); never set by the sender. */
 export interface MessageSender {
   tab?: { id?: number; windowId?: number };
   url?: string;
@@ -24,42 +27,39 @@ export type Handlers<P extends string> = {
 
 const envelope = z.object({ type: z.string(), payload: z.unknown() });
 
+export interface DispatchOptions {
+  /** Whether this sender may send this message type; a refused one is never answered. */
+  accept: SenderPolicy;
+  onError?(type: string, e: unknown): void;
+  /** A message of ours the policy refused (say what and from where; never log the payload). */
+  onRefused?(type: string, sender: MessageSender): void;
+}
+
 /**
  * A `runtime.onMessage` listener for `handlers`. Returns true (keeps the channel open for the async
- * answer) only for a message it handles; a handler that throws answers `{ error }`.
+ * answer) only for a message it handles from a sender its policy accepts; a handler that throws answers
+ * `{ error }` (`error-answer.ts`).
  */
 export function createDispatcher<P extends string>(
   prefix: P,
   handlers: Handlers<P>,
-  onError: (type: string, e: unknown) => void = () => undefined,
+  options: DispatchOptions,
 ) {
   return (message: unknown, sender: MessageSender, sendResponse: (r: unknown) => void): true | undefined => {
     const m = envelope.safeParse(message);
     if (!m.success || !m.data.type.startsWith(prefix)) return undefined;
     const handler = (handlers as Record<string, Handler<ProtocolKey> | undefined>)[m.data.type];
     if (!handler) return undefined;
+    if (!options.accept(m.data.type, sender)) {
+      options.onRefused?.(m.data.type, sender);
+      return undefined;
+    }
     Promise.resolve()
       .then(() => handler((m.data.payload ?? {}) as never, sender))
       .then(sendResponse, (e: unknown) => {
-        onError(m.data.type, e);
-        sendResponse({ error: errorText(e) });
+        options.onError?.(m.data.type, e);
+        sendResponse(errorAnswer(e));
       });
     return true;
-  };
-}
-
-export type RawSend = (message: { type: string; payload: unknown }) => Promise<unknown>;
-
-/** A typed sender over `runtime.sendMessage`; an `{ error }` answer becomes a thrown Error. */
-export function createSender(raw: RawSend) {
-  return async <K extends ProtocolKey>(
-    type: K,
-    payload: ProtocolRequest<K>,
-  ): Promise<ProtocolResponse<K>> => {
-    const res = await raw({ type, payload });
-    if (res && typeof res === 'object' && 'error' in res && Object.keys(res).length === 1) {
-      throw new Error(String((res as { error: unknown }).error));
-    }
-    return res as ProtocolResponse<K>;
   };
 }

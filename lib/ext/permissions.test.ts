@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseServerUrl, permissionOriginsFor } from './permissions';
+import { isPlainHttpRemote, normaliseServerUrl, permissionOriginsFor } from './permissions';
 
 describe('permissionOriginsFor', () => {
   it.each([
@@ -24,5 +24,28 @@ describe('normaliseServerUrl', () => {
     ['javascript:alert(1)', null],
   ])('%s → %s', (url, expected) => {
     expect(normaliseServerUrl(url)).toBe(expected);
+  });
+});
+
+describe('isPlainHttpRemote: what would cross the network unencrypted', () => {
+  it.each([
+    ['http://192.168.1.20:8787', true],
+    ['http://pulse.example.com', true],
+    ['HTTP://Pulse.Example.com/v1', true],
+    ['http://10.0.0.1', true],
+    ['http://128.0.0.1:8787', true],
+    ['http://127.0.0.1.evil.example', true],
+    ['http://localhost.evil.example:8787', true],
+    ['https://pulse.example.com', false],
+    ['https://192.168.1.20:8787', false],
+    ['http://127.0.0.1:8787', false],
+    ['http://127.1.2.3:8787', false],
+    ['http://localhost:8787', false],
+    ['http://pulse.localhost:8787', false],
+    ['http://[::1]:8787', false],
+    ['', false],
+    ['not a url', false],
+  ])('%s → %s', (url, expected) => {
+    expect(isPlainHttpRemote(url)).toBe(expected);
   });
 });

@@ -2,7 +2,7 @@
  * Host permissions per server. The manifest grants only loopback (`127.0.0.1`, `localhost`, http and ws);
  * any other server is an optional host permission the options page requests before saving it.
  * Both the http(s) and the ws(s) pattern are needed: declarativeNetRequest rewrites a WebSocket handshake
- * only when the extension holds the ws pattern of that host (protocol §12).
+ * only when the extension holds the ws pattern of that host (comfyui-protocol.md §12).
  */
 
 /** Hosts the manifest grants at install time (all ports). */
@@ -63,4 +63,28 @@ export function permissionOriginsFor(url: string): string[] {
       : parsed.hostname;
   if (!parsed.secure && BUILTIN_HOSTS.includes(host)) return [];
   return parsed.secure ? [`https://${host}/*`, `wss://${host}/*`] : [`http://${host}/*`, `ws://${host}/*`];
+}
+
+/**
+ * Whether `hostname` (as `URL.hostname` gives it) is this machine: `localhost` and its subdomains,
+ * 127.0.0.0/8 and `[::1]`. A plain-http request to it never crosses a network.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, '');
+  return (
+    h === 'localhost' ||
+    h.endsWith('.localhost') ||
+    h === '[::1]' ||
+    /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(h)
+  );
+}
+
+/** Whether what is sent to `url` crosses the network unencrypted: plain http to another machine. */
+export function isPlainHttpRemote(url: string): boolean {
+  try {
+    const u = new URL(url.trim());
+    return u.protocol === 'http:' && !isLoopbackHost(u.hostname);
+  } catch {
+    return false;
+  }
 }

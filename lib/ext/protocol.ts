@@ -12,7 +12,7 @@
  */
 
 import type { ConnectionState } from '../comfy/types';
-import type { SyncStatus } from '../sync/outbox';
+import type { DeadLetter, SyncStatus } from '../sync/outbox';
 import type { JobRecord, ServerRecord, TokenMode } from './db';
 
 export interface ServerInput {
@@ -80,6 +80,12 @@ export interface ProtocolMap {
   /** The sync outbox's state for the options page: last sync, pending count, last error. */
   'bg:syncStatus': { req: Record<string, never>; res: SyncStatusReport };
   'engine:syncStatus': ProtocolMap['bg:syncStatus'];
+  /** Every record in the sync dead-letter store, oldest first (the options page exports them as JSON). */
+  'bg:syncDeadLetters': { req: Record<string, never>; res: { deadLetters: DeadLetter[] } };
+  'engine:syncDeadLetters': ProtocolMap['bg:syncDeadLetters'];
+  /** Queue every dead letter again (after a server upgrade) and upload at once. */
+  'bg:syncRetryDeadLetters': { req: Record<string, never>; res: { requeued: number } };
+  'engine:syncRetryDeadLetters': ProtocolMap['bg:syncRetryDeadLetters'];
   /**
    * A page (popup, side panel, options) opened: wake the worker, make sure the engine runs (restoring it at
    * once instead of at the next watchdog tick) and answer with the engine's own confirmation.

@@ -3,20 +3,23 @@
 //   const sync = createSync({ getConfig: () => settings.sync, fetch, clock: systemClock, random: Math.random });
 //   tracker.on('job', (job) => void sync.enqueueJobChange(serverIdOrUrl, job)); // every change; coalesced
 //   self.addEventListener('online', () => sync.kick());                        // and after config changes
-//   options page: await sync.getSyncStatus() -> { enabled, lastSyncAt, pending, lastError, dropped, … }
+//   options page: await sync.getSyncStatus() -> { enabled, lastSyncAt, pending, problem, deadLetters, … }
+//                 await sync.deadLetters() (export), await sync.retryDeadLetters()
 //
 // The outbox lives in its own IndexedDB database (`comfypulse-sync`) and survives service-worker restarts;
 // createSync tries an upload at once, so a backlog left by the previous worker is not stranded.
 import type { Clock, FetchLike, JobState, Random } from '../comfy/types';
-import { SyncOutbox, type SyncStatus } from './outbox';
+import { type DeadLetter, SyncOutbox, type SyncStatus } from './outbox';
 import { jobToRecord } from './schema';
 import { type SyncTarget, SyncUploader } from './uploader';
 
-export type { OutboxEntry, SyncStatus } from './outbox';
+export { fitRecord, fitText, MAX_OUTPUTS_CHARS, MAX_RECORD_BYTES, truncationMarker } from './fit';
+export type { DeadLetter, OutboxEntry, SyncStatus } from './outbox';
 export { SYNC_DB_NAME, SyncOutbox } from './outbox';
+export type { ForeignAnswer, SyncProblem } from './problem';
 export * from './schema';
 export type { SyncTarget } from './uploader';
-export { SyncUploader } from './uploader';
+export { COMFYPULSE_HEADER, COMFYPULSE_HEADER_VALUE, SyncUploader } from './uploader';
 
 export interface SyncConfig extends SyncTarget {
   /** Off by default: nothing is queued or sent until the user enables it. */
@@ -37,11 +40,16 @@ export interface SyncDeps {
 export interface Sync {
   /**
    * Records a change of a job on a ComfyUI server (`server`: its id or URL). No-op while sync is off.
-   * Never rejects: a job the ingest contract refuses is reported through `lastError`.
+   * Never rejects: a job state the ingest schema refuses (for another reason than its size, which is cut
+   * to fit) becomes a dead letter and is reported through `problem`.
    */
   enqueueJobChange(server: string, job: JobState): Promise<void>;
   getSyncStatus(): Promise<SyncStatus & { enabled: boolean; nextAttemptAt: number | null }>;
-  /** Try now (config changed, browser online again). */
+  /** Every record our server rejected (or that could not be queued), oldest first: the export. */
+  deadLetters(): Promise<DeadLetter[]>;
+  /** Queues every dead letter again (after a server upgrade) and uploads; returns how many. */
+  retryDeadLetters(): Promise<{ requeued: number }>;
+  /** Try now (config changed, browser online again). A changed target is tried at once, even mid-backoff. */
   kick(): void;
   stop(): void;
   readonly outbox: SyncOutbox;
@@ -62,22 +70,43 @@ export function createSync(deps: SyncDeps): Sync {
     random: deps.random,
     ...(deps.batchSize !== undefined && { batchSize: deps.batchSize }),
   });
+  // A new URL or key deserves an attempt now, not at the end of the old target's backoff.
+  const targetId = (t: SyncTarget | null) => (t ? `${t.url}\n${t.apiKey}` : '');
+  let lastTarget: string | undefined;
+  enabledTarget().then(
+    (t) => {
+      lastTarget ??= targetId(t);
+    },
+    () => {},
+  );
   uploader.kick();
+  const kick = () => {
+    enabledTarget().then(
+      (t) => {
+        const id = targetId(t);
+        const changed = lastTarget !== undefined && id !== lastTarget;
+        lastTarget = id;
+        if (changed) uploader.retryNow();
+        else uploader.kick();
+      },
+      () => uploader.kick(),
+    );
+  };
   return {
     outbox,
     uploader,
     async enqueueJobChange(server, job) {
       const cfg = await enabledTarget();
       if (!cfg) return;
+      const record = jobToRecord(server, job, cfg.user);
       try {
-        await outbox.enqueueJobChange(jobToRecord(server, job, cfg.user));
+        await outbox.enqueueJobChange(record);
       } catch (err) {
-        // A state the ingest contract refuses is a bug to show, not a reason to break the caller.
+        // A state the ingest contract refuses is a bug to show and keep, not a reason to break the caller.
+        const message = (err as Error).message.slice(0, 2000);
+        await outbox.deadLetterLocal(record, message, deps.clock.now()).catch(() => {});
         await outbox
-          .setMeta(
-            'lastError',
-            `Job ${job.promptId} could not be queued: ${(err as Error).message.slice(0, 300)}`,
-          )
+          .setMeta('problem', { kind: 'not_queued', promptId: job.promptId, message: message.slice(0, 300) })
           .catch(() => {});
         return;
       }
@@ -90,7 +119,13 @@ export function createSync(deps: SyncDeps): Sync {
         nextAttemptAt: uploader.nextAttemptAt,
       };
     },
-    kick: () => uploader.kick(),
+    deadLetters: () => outbox.listDeadLetters(),
+    async retryDeadLetters() {
+      const requeued = await outbox.retryDeadLetters();
+      uploader.retryNow();
+      return { requeued };
+    },
+    kick,
     stop: () => uploader.stop(),
   };
 }

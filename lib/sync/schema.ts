@@ -12,9 +12,22 @@ const _statusesMatch: [JobStatus] extends [(typeof JOB_STATUSES)[number]]
   : never = true;
 void _statusesMatch;
 
+// Record limits: the server refuses a record beyond them, so the client truncates to exactly these
+// (with a visible marker) before uploading.
 export const MAX_ID = 200;
+export const MAX_SERVER = 300;
+export const MAX_MESSAGE = 20_000;
+export const MAX_TRACEBACK_ENTRY = 20_000;
+export const MAX_TRACEBACK_ENTRIES = 200;
+/** Output nodes per record, and how deeply one node's output may nest (objects and arrays). */
+export const MAX_OUTPUT_NODES = 1000;
+export const MAX_OUTPUT_DEPTH = 32;
+export const MAX_NODES = 2000;
+/** The latest instant JavaScript's Date can hold (year 275760); PostgreSQL's timestamps reach further. */
+export const MAX_EPOCH_MS = 8_640_000_000_000_000;
+
 const id = z.string().min(1).max(MAX_ID);
-const epochMs = z.number().int().nonnegative();
+const epochMs = z.number().int().nonnegative().max(MAX_EPOCH_MS);
 
 export const NodeRunRecordSchema = z.strictObject({
   nodeId: id,
@@ -31,14 +44,14 @@ export type NodeRunRecord = z.infer<typeof NodeRunRecordSchema>;
 export const JobErrorSchema = z.strictObject({
   nodeId: id.optional(),
   nodeType: z.string().max(MAX_ID).optional(),
-  message: z.string().max(20_000),
+  message: z.string().max(MAX_MESSAGE),
   exceptionType: z.string().max(MAX_ID).optional(),
-  traceback: z.array(z.string().max(20_000)).max(200),
+  traceback: z.array(z.string().max(MAX_TRACEBACK_ENTRY)).max(MAX_TRACEBACK_ENTRIES),
 });
 
 export const JobRecordSchema = z.strictObject({
   /** The ComfyUI server: the extension's server id or its URL. */
-  server: z.string().min(1).max(300),
+  server: z.string().min(1).max(MAX_SERVER),
   promptId: id,
   status: z.enum(JOB_STATUSES),
   own: z.boolean(),
@@ -53,17 +66,65 @@ export const JobRecordSchema = z.strictObject({
   updatedAt: epochMs,
   currentNode: z.string().max(MAX_ID).nullable(),
   progress: z.number().min(0).max(1),
-  outputs: z.record(z.string().max(MAX_ID), z.record(z.string(), z.unknown())),
+  outputs: z
+    .record(z.string().max(MAX_ID), z.record(z.string(), z.unknown()))
+    .refine((o) => Object.keys(o).length <= MAX_OUTPUT_NODES, `at most ${MAX_OUTPUT_NODES} output nodes`)
+    .refine((o) => nestingWithin(o, MAX_OUTPUT_DEPTH), `outputs nest deeper than ${MAX_OUTPUT_DEPTH} levels`),
   error: JobErrorSchema.optional(),
-  nodes: z.array(NodeRunRecordSchema).max(2000),
+  nodes: z.array(NodeRunRecordSchema).max(MAX_NODES),
 });
 export type JobRecord = z.infer<typeof JobRecordSchema>;
 
 export const IngestBatchSchema = z.strictObject({ records: z.array(JobRecordSchema) });
 export type IngestBatch = z.infer<typeof IngestBatchSchema>;
 
-export const IngestResponseSchema = z.object({ accepted: z.number(), applied: z.number() });
+/**
+ * What the server reads first: the envelope. Each record is then judged on its own (JobRecordSchema),
+ * so one bad record cannot sink its batch.
+ */
+export const IngestEnvelopeSchema = z.strictObject({ records: z.array(z.unknown()) });
+
+export const INGEST_REJECT_CODES = ['invalid', 'not_owner', 'future_timestamp', 'unstorable'] as const;
+export type IngestRejectCode = (typeof INGEST_REJECT_CODES)[number];
+
+/**
+ * The server's verdict on one record. `applied` (stored, new or newer) and `unchanged` (the stored row
+ * is as new or newer) both acknowledge it; `rejected` is final for that record (never retried as is).
+ */
+export const IngestResultSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('applied') }),
+  z.object({ status: z.literal('unchanged') }),
+  z.object({ status: z.literal('rejected'), code: z.enum(INGEST_REJECT_CODES), message: z.string() }),
+]);
+export type IngestResult = z.infer<typeof IngestResultSchema>;
+
+/** 200 answer of POST /v1/ingest: one result per input record, in input order. */
+export const IngestResponseSchema = z.object({
+  accepted: z.number().int().nonnegative(),
+  applied: z.number().int().nonnegative(),
+  results: z.array(IngestResultSchema),
+});
 export type IngestResponse = z.infer<typeof IngestResponseSchema>;
+
+/** 400 (bad envelope) and 413 (too many records or bytes) answers of POST /v1/ingest. */
+export const IngestErrorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    maxRecords: z.number().optional(),
+    maxBytes: z.number().optional(),
+  }),
+});
+
+/** True when `value` nests at most `depth` levels of objects and arrays (bounded recursion). */
+export function nestingWithin(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (depth <= 0) return false;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) {
+    if (!nestingWithin(v, depth - 1)) return false;
+  }
+  return true;
+}
 
 /** Maps the tracker's JobState to the wire record (drops what the server does not store, e.g. previews). */
 export function jobToRecord(server: string, job: JobState, user?: string): JobRecord {

@@ -72,7 +72,7 @@ describe.each(DB_KINDS)('outbox → sync server → %s across an outage', (kind)
     await expect.poll(() => attempts - failedBefore, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
     const down = await outbox.getSyncStatus();
     expect(down.pending).toBe(50);
-    expect(down.lastError).toMatch(/unreachable/);
+    expect(down.problem).toMatchObject({ kind: 'unreachable' });
 
     // Back on the same address: the outbox drains by itself.
     srv = await startTestServer(tdb.db, { ingestBurst: 1000, port });

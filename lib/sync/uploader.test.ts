@@ -3,7 +3,7 @@ import { FakeClock, seededRandom } from '../comfy/testing/fake-clock';
 import type { JobState } from '../comfy/types';
 import { createSync, type Sync } from './index';
 import type { SyncOutbox } from './outbox';
-import { fakeIngest, memoryOutbox, record } from './testing';
+import { fakeIngest, memoryOutbox, OURS, ourError, record } from './testing';
 import { SyncUploader } from './uploader';
 
 const TARGET = { url: 'https://pulse.example.com/', apiKey: 'cpk_secret-token-value' };
@@ -60,15 +60,15 @@ describe('SyncUploader', () => {
     expect(await s.outbox.getSyncStatus()).toEqual({
       pending: 0,
       lastSyncAt: s.clock.now(),
-      lastError: null,
-      dropped: 0,
+      problem: null,
+      deadLetters: 0,
     });
   });
 
   it('backs off exponentially with jitter, capped, and never gives up', async () => {
     const s = setup();
     outbox = s.outbox;
-    s.ingest.respond = () => new Response('down', { status: 503 });
+    s.ingest.respond = () => ourError(503, 'unavailable', 'database is restarting');
     await s.outbox.enqueueJobChange(record('a', 1));
     s.uploader.kick();
     const delays = await s.run(2 * 3600_000);
@@ -82,13 +82,18 @@ describe('SyncUploader', () => {
     expect(s.clock.pending).toBe(1);
     const status = await s.outbox.getSyncStatus();
     expect(status.pending).toBe(1);
-    expect(status.lastError).toContain('503');
+    expect(status.problem).toEqual({
+      kind: 'server_error',
+      status: 503,
+      code: 'unavailable',
+      message: 'database is restarting',
+    });
   });
 
   it('does not hammer a failing endpoint when changes keep arriving', async () => {
     const s = setup();
     outbox = s.outbox;
-    s.ingest.respond = () => new Response('down', { status: 502 });
+    s.ingest.respond = () => ourError(502, 'upstream', 'down');
     await s.outbox.enqueueJobChange(record('a', 1));
     s.uploader.kick();
     await s.run(1);
@@ -130,7 +135,7 @@ describe('SyncUploader', () => {
     expect(new Set(s.ingest.received.map((r) => r.promptId)).size).toBe(60);
     expect([...s.ingest.stored.values()].every((r) => r.status === 'success' && r.progress === 1)).toBe(true);
     const status = await s.outbox.getSyncStatus();
-    expect(status).toMatchObject({ pending: 0, lastError: null });
+    expect(status).toMatchObject({ pending: 0, problem: null });
     expect(status.lastSyncAt).toBeGreaterThanOrEqual(outageEnd);
     // Recovery comes within one capped backoff of the endpoint returning.
     expect(status.lastSyncAt! - outageEnd).toBeLessThanOrEqual(300_000);
@@ -155,7 +160,10 @@ describe('SyncUploader', () => {
     uploader.kick();
     clock.runNext();
     await uploader.settled();
-    expect((await outbox.getSyncStatus()).lastError).toContain('settings unreadable');
+    expect((await outbox.getSyncStatus()).problem).toEqual({
+      kind: 'internal',
+      message: 'settings unreadable',
+    });
     broken = false;
     clock.runNext();
     await uploader.settled();
@@ -167,7 +175,12 @@ describe('SyncUploader', () => {
     const s = setup();
     outbox = s.outbox;
     s.ingest.respond = (_b, n) =>
-      n === 1 ? new Response('{}', { status: 429, headers: { 'retry-after': '42' } }) : undefined;
+      n === 1
+        ? Response.json(
+            { error: { code: 'rate_limited', message: 'Too many ingest requests; retry in 42s' } },
+            { status: 429, headers: { ...OURS, 'retry-after': '42' } },
+          )
+        : undefined;
     await s.outbox.enqueueJobChange(record('a', 1));
     s.uploader.kick();
     const delays = await s.run();
@@ -175,32 +188,16 @@ describe('SyncUploader', () => {
     expect(s.ingest.stored.size).toBe(1);
   });
 
-  it('splits a refused batch to drop only the invalid record, and reports it', async () => {
-    const s = setup({ batchSize: 8 });
-    outbox = s.outbox;
-    s.ingest.respond = (batch) =>
-      batch.records.some((r) => r.promptId === 'bad')
-        ? Response.json({ error: { message: 'records.0.outputs: too deep' } }, { status: 400 })
-        : undefined;
-    for (const id of ['a', 'b', 'bad', 'c', 'd', 'e']) await s.outbox.enqueueJobChange(record(id, 1));
-    s.uploader.kick();
-    await s.run();
-    expect([...s.ingest.stored.keys()].sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
-    const status = await s.outbox.getSyncStatus();
-    expect(status).toMatchObject({ pending: 0, dropped: 1 });
-  });
-
   it('reports a refused key without ever including the key', async () => {
     const s = setup();
     outbox = s.outbox;
-    s.ingest.respond = () =>
-      Response.json({ error: { message: 'Unknown or revoked API key' } }, { status: 401 });
+    s.ingest.respond = () => ourError(401, 'unauthorized', 'Unknown or revoked API key');
     await s.outbox.enqueueJobChange(record('a', 1));
     s.uploader.kick();
     await s.run(10_000);
-    const { lastError, pending } = await s.outbox.getSyncStatus();
-    expect(lastError).toContain('refused the API key');
-    expect(lastError).not.toContain(TARGET.apiKey);
+    const { problem, pending } = await s.outbox.getSyncStatus();
+    expect(problem).toEqual({ kind: 'key_refused', status: 401, message: 'Unknown or revoked API key' });
+    expect(JSON.stringify(problem)).not.toContain(TARGET.apiKey);
     expect(pending).toBe(1);
   });
 });
@@ -253,7 +250,15 @@ describe('createSync', () => {
       outbox: memoryOutbox(),
     });
     await expect(sync.enqueueJobChange('local', { ...job('', 1) })).resolves.toBeUndefined();
-    expect((await sync.getSyncStatus()).lastError).toMatch(/could not be queued/);
+    const status = await sync.getSyncStatus();
+    expect(status).toMatchObject({
+      pending: 0,
+      deadLetters: 1,
+      problem: { kind: 'not_queued', promptId: '' },
+    });
+    const [dead] = await sync.deadLetters();
+    expect(dead).toMatchObject({ by: 'local', code: 'invalid', record: { promptId: '', server: 'local' } });
+    expect(dead!.message).toMatch(/promptId/);
   });
 
   it('is off by default: nothing is queued or sent', async () => {

@@ -1,23 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
-import ts from 'typescript';
 import type { AppEnv } from '../http';
+import { buildDashboardScript } from './build-client';
 import { DASHBOARD_CSP, DASHBOARD_CSS, DASHBOARD_HTML } from './page';
+
+/** Set by `npm run build:server` (esbuild `define`): the dashboard script was built next to the bundle. */
+declare const __COMFYPULSE_BUILT__: boolean | undefined;
 
 let clientJs: Promise<string> | undefined;
 
-/** The browser code is TypeScript checked with the repo; it is transpiled once, on first request. */
+/**
+ * The browser code. The built server reads what `npm run build:server` wrote beside it, so a deployment
+ * needs no build tool; run from source (tsx) it is bundled from client.ts with esbuild (a development
+ * dependency) on first request.
+ */
 function loadClient(): Promise<string> {
-  clientJs ??= readFile(new URL('./client.ts', import.meta.url), 'utf8').then(
-    (src) =>
-      ts.transpileModule(src, {
-        compilerOptions: {
-          target: ts.ScriptTarget.ES2022,
-          module: ts.ModuleKind.ESNext,
-          verbatimModuleSyntax: true,
-        },
-      }).outputText,
-  );
+  clientJs ??=
+    typeof __COMFYPULSE_BUILT__ !== 'undefined' && __COMFYPULSE_BUILT__
+      ? readFile(new URL('./public/dashboard.js', import.meta.url), 'utf8')
+      : buildDashboardScript();
   return clientJs;
 }
 

@@ -28,7 +28,7 @@ import {
   upsertJobs,
 } from '../repo/jobs';
 import type { JobStarter, SubmitRequest, SubmitResult } from './starter';
-import { deliverWebhook } from './webhook';
+import { deliverWebhook, guardedSender, type WebhookSender } from './webhook';
 
 export interface ComfyStarterDeps {
   db: Database;
@@ -36,6 +36,8 @@ export interface ComfyStarterDeps {
   clock: Clock;
   fetch: FetchLike;
   WebSocket?: WebSocketCtor;
+  /** Delivers webhooks; by default node:http through the webhook policy of the config. */
+  webhookSend?: WebhookSender;
   /** Minimum gap between two progress writes of one job. */
   progressEveryMs?: number;
   /** Minimum gap between two stored previews of one job. */
@@ -45,9 +47,18 @@ export interface ComfyStarterDeps {
   log?: (msg: string) => void;
 }
 
+/** The labels a job was started with, written with every version of it. */
+type JobLabels = Pick<SubmitRequest, 'workflowName' | 'client'>;
+
+const labelsOf = (req: JobLabels): JobLabels => ({
+  ...(req.workflowName !== undefined && { workflowName: req.workflowName }),
+  ...(req.client !== undefined && { client: req.client }),
+});
+
 interface Tracked {
   server: string;
   queuedBy: string;
+  labels: JobLabels;
   webhook?: string;
   lastWriteAt: number;
   lastStatus: string;
@@ -78,6 +89,7 @@ export class ComfyJobStarter implements JobStarter {
   private pollTimer: unknown = null;
   private readonly orphanAfterMs: number;
   private readonly adoptedPollMs: number;
+  private readonly webhookSend: WebhookSender;
 
   constructor(private readonly deps: ComfyStarterDeps) {
     this.progressEveryMs = deps.progressEveryMs ?? 500;
@@ -87,6 +99,12 @@ export class ComfyJobStarter implements JobStarter {
     // outcome followed over HTTP; also how often orphans are looked for.
     this.orphanAfterMs = deps.config.jobOrphanAfterMs;
     this.adoptedPollMs = deps.adoptedPollMs ?? Math.min(5000, Math.max(100, this.orphanAfterMs / 4));
+    this.webhookSend =
+      deps.webhookSend ??
+      guardedSender({
+        allowPrivate: deps.config.webhookAllowPrivate,
+        allowedHosts: deps.config.webhookAllowedHosts,
+      });
   }
 
   /** Begins looking for orphaned API jobs (now, then periodically). */
@@ -172,8 +190,8 @@ export class ComfyJobStarter implements JobStarter {
       clock: this.deps.clock,
     });
     // ComfyClient.submit returns only the prompt id, but a 200 from /prompt may carry node_errors for
-    // outputs ComfyUI dropped (protocol §7.1). Its HTTP layer's answer is kept here, by prompt id, so
-    // POST /v1/prompts can return it; the client still does its own bookkeeping of the submit.
+    // outputs ComfyUI dropped (comfyui-protocol.md §7.1). Its HTTP layer's answer is kept here, by prompt id,
+    // so POST /v1/prompts can return it; the client still does its own bookkeeping of the submit.
     const httpSubmit = client.http.submit.bind(client.http);
     client.http.submit = async (prompt, options) => {
       const res = await httpSubmit(prompt, options);
@@ -207,6 +225,7 @@ export class ComfyJobStarter implements JobStarter {
     const t: Tracked = {
       server: req.server,
       queuedBy: req.queuedBy,
+      labels: labelsOf(req),
       ...(req.webhook !== undefined && { webhook: req.webhook }),
       lastWriteAt: 0,
       lastStatus: '',
@@ -274,6 +293,7 @@ export class ComfyJobStarter implements JobStarter {
         nodes: [],
         source: 'api',
         queuedBy: req.queuedBy,
+        ...labelsOf(req),
         ...(req.webhook !== undefined && { webhookUrl: req.webhook }),
       },
     ]);
@@ -322,6 +342,7 @@ export class ComfyJobStarter implements JobStarter {
             ...record,
             source: 'api',
             queuedBy: t.queuedBy,
+            ...t.labels,
             ...(t.webhook !== undefined && { webhookUrl: t.webhook }),
           },
         ]),
@@ -362,7 +383,7 @@ export class ComfyJobStarter implements JobStarter {
       url,
       body: { event: 'job.finished', job },
       attempts: this.deps.config.webhookAttempts,
-      fetch: this.deps.fetch,
+      send: this.webhookSend,
       clock: this.deps.clock,
       isClosed: () => this.closed,
     });

@@ -144,6 +144,47 @@ describe.each(DB_KINDS)('POST /v1/prompts against the simulator on %s', (kind) =
     expect((await srv.request(`/v1/jobs/${promptId}/outputs/3/1`, { token })).status).toBe(404);
   });
 
+  it('keeps the workflow name and client it was started with, from the first row to the outcome', async () => {
+    const prompt = workflow('ok');
+    // A seed of its own, so the simulator runs the sampler instead of answering from its cache.
+    prompt['2'].inputs = { ...prompt['2'].inputs, seed: 7331 };
+    const res = await submit({
+      server: 'sim',
+      prompt,
+      workflowName: '  Portraits v2 ',
+      client: 'n8n',
+    });
+    expect(res.status).toBe(200);
+    const { prompt_id: promptId } = await res.json();
+    const running = await sse.waitFor((e) => {
+      if (e.event !== 'job') return false;
+      const j = JSON.parse(e.data) as JobDto;
+      return j.promptId === promptId && j.status === 'running' && j.currentClass !== null;
+    }, 15_000);
+    expect(JSON.parse(running.data)).toMatchObject({ workflowName: 'Portraits v2', client: 'n8n' });
+    await until(async () => (await row(promptId))?.status === 'success');
+    const job = (await (await srv.request(`/v1/jobs/${promptId}`, { token })).json()) as JobDto;
+    expect(job).toMatchObject({
+      workflowName: 'Portraits v2',
+      client: 'n8n',
+      currentClass: null,
+      outputClasses: { '3': 'SaveImage' },
+    });
+
+    const rejected = await submit({
+      server: 'sim',
+      prompt: workflow('invalid'),
+      workflowName: 'Broken',
+      client: 'cron',
+    });
+    expect(rejected.status).toBe(400);
+    expect(await row((await rejected.json()).prompt_id)).toMatchObject({
+      status: 'rejected',
+      workflow_name: 'Broken',
+      client_name: 'cron',
+    });
+  });
+
   it('records a failing job as error with ComfyUI’s message and calls the webhook', async () => {
     hook.failFirst = 0;
     const res = await submit({ server: 'sim', prompt: workflow('fail'), webhook: `${hook.url}/fail` });
@@ -190,6 +231,10 @@ describe.each(DB_KINDS)('POST /v1/prompts against the simulator on %s', (kind) =
     ['a missing prompt', { server: 'sim' }, 400],
     ['a non-http webhook', { server: 'sim', prompt: {}, webhook: 'file:///etc/passwd' }, 400],
     ['an unknown field', { server: 'sim', prompt: {}, priority: 1 }, 400],
+    ['a two-line workflow name', { server: 'sim', prompt: {}, workflowName: 'a\nb' }, 400],
+    ['a blank client', { server: 'sim', prompt: {}, client: '  ' }, 400],
+    ['a client of 65 characters', { server: 'sim', prompt: {}, client: 'x'.repeat(65) }, 400],
+    ['a workflow name that is not text', { server: 'sim', prompt: {}, workflowName: 7 }, 400],
   ])('answers %s with %i', async (_n, body, status) => {
     expect((await submit(body)).status).toBe(status);
   });
@@ -220,7 +265,12 @@ describe('a job whose instance stops before it ends (PostgreSQL)', () => {
       const res = await a.request('/v1/prompts', {
         method: 'POST',
         token,
-        body: JSON.stringify({ server: 'sim', prompt, webhook: `${hook.url}/adopted` }),
+        body: JSON.stringify({
+          server: 'sim',
+          prompt,
+          webhook: `${hook.url}/adopted`,
+          workflowName: 'Night run',
+        }),
       });
       const { prompt_id: promptId } = await res.json();
       const row = async () =>
@@ -233,6 +283,7 @@ describe('a job whose instance stops before it ends (PostgreSQL)', () => {
         return r?.status === 'success' && r;
       }, 20_000);
       expect(done.outputs['3'].images).toHaveLength(1);
+      expect(done.workflow_name, 'the adopting instance keeps the label').toBe('Night run');
       await until(async () => (await row())?.webhook_status === 'delivered');
       await new Promise((r) => setTimeout(r, 1000));
       expect(hook.received.filter((h) => h.body.job?.promptId === promptId)).toHaveLength(1);

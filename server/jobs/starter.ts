@@ -8,6 +8,8 @@ export interface SubmitRequest {
   webhook?: string;
   previewMethod?: string;
   queuedBy: string;
+  workflowName?: string;
+  client?: string;
 }
 
 export interface SubmitResult {

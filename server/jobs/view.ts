@@ -1,47 +1,32 @@
-// Thumbnails and outputs through the server, so the dashboard's browser never needs ComfyUI access.
-// Only files listed in the job's own outputs can be fetched, from configured servers only.
+// Thumbnails and outputs through the server, so the dashboard's browser never needs ComfyUI access. The
+// request carries the server's ComfyUI token, so it may only fetch what the server's own tracking recorded:
+// outputs (type=output) of a job this server started and followed (source 'api', which no API key can
+// write), from that job's configured ComfyUI. A filename, subfolder or type an ingesting client wrote is
+// never fetched.
 import type { Context } from 'hono';
+import { outputFiles } from '../../lib/comfy/outputs';
 import type { AppDeps } from '../app';
 import type { AppEnv } from '../http';
 import { jsonError } from '../http';
 import { getJob } from '../repo/jobs';
 
-const MEDIA_KEYS = ['images', 'gifs', 'video', 'audio'];
-
-interface FileRef {
-  filename: string;
-  subfolder: string;
-  type: string;
-}
-
-function isFileRef(v: unknown): v is FileRef {
-  const f = v as FileRef;
-  return (
-    typeof f === 'object' &&
-    f !== null &&
-    typeof f.filename === 'string' &&
-    typeof f.subfolder === 'string' &&
-    typeof f.type === 'string'
-  );
-}
-
-/** The files of one node's output in a stable order (images, gifs, video, audio). */
-export function outputFiles(output: Record<string, unknown> | undefined): FileRef[] {
-  if (!output) return [];
-  return MEDIA_KEYS.flatMap((k) =>
-    Array.isArray(output[k]) ? (output[k] as unknown[]).filter(isFileRef) : [],
-  );
-}
-
 const SAFE_INLINE = /^(image\/(png|jpeg|webp|gif)|video\/(mp4|webm)|audio\/(mpeg|wav|ogg|flac))$/;
 
-export async function viewProxy(c: Context<AppEnv>, deps: AppDeps): Promise<Response> {
-  const job = await getJob(deps.db.pool, c.req.param('id') ?? '', c.req.query('server'));
-  if (!job) return jsonError(c, 404, 'not_found', 'No such job');
+export async function viewProxy(
+  c: Context<AppEnv>,
+  deps: Pick<AppDeps, 'db' | 'config' | 'fetch'>,
+  promptId: string,
+  serverName: string | undefined,
+): Promise<Response> {
+  const job = await getJob(deps.db.pool, promptId, serverName, 'api');
+  if (!job) return jsonError(c, 404, 'not_found', 'No job this server tracked has that id');
   const index = Number(c.req.param('index'));
-  const file = Number.isInteger(index)
-    ? outputFiles(job.outputs[c.req.param('node') ?? ''])[index]
-    : undefined;
+  const node = c.req.param('node') ?? '';
+  // `:index` counts the node's type=output files in `outputFiles` order, which holds however jsonb orders keys
+  const files = Object.hasOwn(job.outputs, node)
+    ? outputFiles(job.outputs[node]).filter((f) => f.type === 'output')
+    : [];
+  const file = Number.isInteger(index) ? files[index] : undefined;
   if (!file) return jsonError(c, 404, 'not_found', 'No such output file');
   const server = deps.config.comfyServers[job.server];
   if (!server) return jsonError(c, 404, 'not_found', `ComfyUI server "${job.server}" is not configured here`);

@@ -32,14 +32,21 @@ export async function createKey(
   return { key: { id: Number(row.id), name, scopes, createdAt: row.created_at, revokedAt: null }, token };
 }
 
-/** Revokes the live key with this name, or the key with this numeric id. Returns how many were revoked. */
+/**
+ * Revokes the live key with this name, or the key with this numeric id, and ends its dashboard sessions.
+ * Returns how many keys were revoked.
+ */
 export async function revokeKey(db: pg.Pool, nameOrId: string): Promise<number> {
-  const byId = /^\d+$/.test(nameOrId);
-  const res = await db.query(
-    `UPDATE api_keys SET revoked_at = now() WHERE revoked_at IS NULL AND ${byId ? 'id = $1::bigint' : 'name = $1'}`,
+  const byId = /^\d{1,18}$/.test(nameOrId);
+  const res = await db.query<{ n: string }>(
+    `WITH revoked AS (
+       UPDATE api_keys SET revoked_at = now()
+       WHERE revoked_at IS NULL AND ${byId ? 'id = $1::bigint' : 'name = $1'} RETURNING id
+     ), ended AS (DELETE FROM dashboard_sessions WHERE key_id IN (SELECT id FROM revoked))
+     SELECT count(*) AS n FROM revoked`,
     [nameOrId],
   );
-  return res.rowCount ?? 0;
+  return Number(res.rows[0]?.n ?? 0);
 }
 
 interface KeyRow {

@@ -123,16 +123,17 @@ export function compareTraces(
 
 // ---- derived references -----------------------------------------------------------------------------
 // Roles the real traces do not record for every workflow, derived from a recorded trace by rules that
-// the protocol reference states as observed on the wire (§5, §12). Each derivation is pinned against a
-// real trace where one exists.
+// the protocol reference states as observed on the wire (comfyui-protocol.md §5, §12). Each derivation is
+// pinned against a real trace where one exists.
 
 const isText = (l: TraceLine, type: string) =>
   l.kind === 'text' && (l.msg as { type?: string })?.type === type;
 
 /**
- * The same scenario with `feature_flags {supports_preview_metadata: true}` sent first (§12): the reply
- * follows the greeting `status`, and every step's type-1 preview after `progress` becomes a type-4
- * preview before it (§5: `progress_state` → [type 4] → `progress` → [type 1]). Nothing else changes.
+ * The same scenario with `feature_flags {supports_preview_metadata: true}` sent first
+ * (comfyui-protocol.md §12): the reply follows the greeting `status`, and every step's type-1 preview after
+ * `progress` becomes a type-4 preview before it (comfyui-protocol.md §5: `progress_state` → [type 4] →
+ * `progress` → [type 1]). Nothing else changes.
  */
 export function withFeatureFlags(reference: TraceLine[], reply: TraceLine, conn = 'submitter'): TraceLine[] {
   const out: TraceLine[] = [];
@@ -160,8 +161,9 @@ export function withFeatureFlags(reference: TraceLine[], reply: TraceLine, conn 
 
 /**
  * Adds an observer (another clientId, connected before the prompt) to a scenario whose prompt carries
- * the submitter's client_id: it gets only `status`, the greeting and every queue broadcast (§3, §12:
- * "Any other socket gets only status. That holds for success, failure and interrupt alike.").
+ * the submitter's client_id: it gets only `status`, the greeting and every queue broadcast
+ * (comfyui-protocol.md §3, §12: "any other socket gets only `status`, for a success, a failure and an
+ * interrupt alike").
  */
 export function withObserver(reference: TraceLine[], submitter = 'submitter'): TraceLine[] {
   const statuses = reference
@@ -170,7 +172,10 @@ export function withObserver(reference: TraceLine[], submitter = 'submitter'): T
   return [...reference, ...statuses];
 }
 
-/** Events the server sends only to the prompt's client_id, so nobody at all when it has none (§3). */
+/**
+ * Events the server sends only to the prompt's client_id, so nobody at all when it has none
+ * (comfyui-protocol.md §3).
+ */
 const CLIENT_ONLY = new Set([
   'execution_start',
   'execution_cached',
@@ -181,9 +186,9 @@ const CLIENT_ONLY = new Set([
 ]);
 
 /**
- * The same scenario posted without a client_id (§3, §12): the submitter's socket keeps only the
- * broadcasts (status, progress, progress_state, type-1 previews, execution_interrupted), and an observer
- * connected beside it gets exactly the same.
+ * The same scenario posted without a client_id (comfyui-protocol.md §3, §12): the submitter's socket keeps
+ * only the broadcasts (status, progress, progress_state, type-1 previews, execution_interrupted), and an
+ * observer connected beside it gets exactly the same.
  */
 export function withoutClientId(reference: TraceLine[], submitter = 'submitter'): TraceLine[] {
   const kept = reference.filter(

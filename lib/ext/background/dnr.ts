@@ -11,8 +11,11 @@
  * - are fetches or WebSockets.
  * Session rules live in memory only: they vanish with the browser session and are rebuilt from the
  * servers table whenever the worker starts or the servers change. A header-mode token rides on the
- * WebSocket handshake through the same mechanism (a browser WebSocket cannot set headers), which is why
- * these rules are never persisted as dynamic rules.
+ * WebSocket handshake and on `/view` images of the extension's pages through the same mechanism (neither
+ * can set a header), which is why these rules are never persisted as dynamic rules.
+ *
+ * The connection doctor probes a server the user has not saved yet with the rules saving it would give
+ * (`withDoctorRules`): temporary, in an id range of their own, removed when the probe ends.
  */
 import type { ServerRecord } from '../db';
 import { parseServerUrl } from '../permissions';
@@ -21,7 +24,11 @@ import { parseServerUrl } from '../permissions';
 export const DNR_RULE_ID_BASE = 1000;
 export const DNR_RULE_ID_MAX = 1999;
 
-type ResourceType = 'websocket' | 'xmlhttprequest';
+/** The doctor's temporary rules: above the servers' range, and of higher priority, so they win for the probe. */
+export const DOCTOR_RULE_ID_BASE = 2000;
+export const DOCTOR_RULE_ID_MAX = 2009;
+
+type ResourceType = 'websocket' | 'xmlhttprequest' | 'image';
 
 export interface HeaderRule {
   id: number;
@@ -37,6 +44,10 @@ export interface HeaderRule {
     resourceTypes: ResourceType[];
   };
 }
+
+/** What a server's rules depend on; an absent token mode is the default, `header`. */
+export type RuleServer = Pick<ServerRecord, 'url' | 'enabled' | 'token'> &
+  Partial<Pick<ServerRecord, 'tokenMode'>>;
 
 /** The subset of `chrome.declarativeNetRequest` used here (injected for tests). */
 export interface DnrApi {
@@ -65,10 +76,7 @@ function urlRegexFor(origin: URL): string {
   return `^${scheme}://${escapeRegex(origin.hostname)}${port}/`;
 }
 
-export function buildHeaderRules(
-  servers: readonly Pick<ServerRecord, 'url' | 'enabled' | 'token' | 'tokenMode'>[],
-  initiator: string,
-): HeaderRule[] {
+export function buildHeaderRules(servers: readonly RuleServer[], initiator: string): HeaderRule[] {
   const rules: HeaderRule[] = [];
   const seen = new Set<string>();
   for (const s of servers) {
@@ -93,7 +101,8 @@ export function buildHeaderRules(
       },
       condition: { ...condition, resourceTypes: ['websocket', 'xmlhttprequest'] },
     });
-    // fetches carry the header themselves (ComfyHttp); only the handshake needs help
+    // Fetches carry the header themselves (ComfyHttp). A WebSocket handshake and an <img> of /view on an
+    // extension page cannot set one, and the UI never holds the token: this rule adds it to those.
     if (s.token && s.tokenMode !== 'query' && id + 1 <= DNR_RULE_ID_MAX) {
       rules.push({
         id: id + 1,
@@ -102,7 +111,7 @@ export function buildHeaderRules(
           type: 'modifyHeaders',
           requestHeaders: [{ header: 'authorization', operation: 'set', value: `Bearer ${s.token}` }],
         },
-        condition: { ...condition, resourceTypes: ['websocket'] },
+        condition: { ...condition, resourceTypes: ['websocket', 'image'] },
       });
     }
   }
@@ -112,7 +121,7 @@ export function buildHeaderRules(
 /** Replaces this module's session rules with the ones the servers need now (one atomic update). */
 export async function syncHeaderRules(
   dnr: DnrApi,
-  servers: readonly Pick<ServerRecord, 'url' | 'enabled' | 'token' | 'tokenMode'>[],
+  servers: readonly RuleServer[],
   initiator: string,
 ): Promise<HeaderRule[]> {
   const rules = buildHeaderRules(servers, initiator);
@@ -122,4 +131,51 @@ export async function syncHeaderRules(
     .filter((id) => id >= DNR_RULE_ID_BASE && id <= DNR_RULE_ID_MAX);
   await dnr.updateSessionRules({ removeRuleIds, addRules: rules });
   return rules;
+}
+
+type RuleTarget = Omit<RuleServer, 'enabled'>;
+
+/** The rules the doctor probes `target` with: exactly those saving it would give it, in the doctor's range. */
+export function doctorRules(target: RuleTarget, initiator: string): HeaderRule[] {
+  return buildHeaderRules([{ ...target, enabled: true }], initiator).map((r, i) => ({
+    ...r,
+    id: DOCTOR_RULE_ID_BASE + i,
+    priority: 2,
+  }));
+}
+
+const doctorRange = (id: number) => id >= DOCTOR_RULE_ID_BASE && id <= DOCTOR_RULE_ID_MAX;
+
+/** Removes doctor rules a probe left behind (the worker was stopped mid-probe). */
+export async function clearDoctorRules(dnr: DnrApi): Promise<void> {
+  const stale = (await dnr.getSessionRules()).map((r) => r.id).filter(doctorRange);
+  if (stale.length > 0) await dnr.updateSessionRules({ removeRuleIds: stale });
+}
+
+/**
+ * Runs `probe` with `target`'s temporary rules in place, and removes them however it ends. Probes run one
+ * at a time (they share the id range). A browser that refuses the rules still gets its probe: the
+ * doctor then reports the refusal it meets, and `onRefused` hears why.
+ */
+export function doctorRuleRunner(dnr: DnrApi | undefined, initiator: string) {
+  let queue: Promise<unknown> = Promise.resolve();
+  return <T>(target: RuleTarget, probe: () => Promise<T>, onRefused?: (e: unknown) => void): Promise<T> => {
+    const run = queue.then(async () => {
+      if (!dnr) return probe();
+      const rules = doctorRules(target, initiator);
+      try {
+        await clearDoctorRules(dnr);
+        await dnr.updateSessionRules({ addRules: rules });
+      } catch (e) {
+        onRefused?.(e);
+      }
+      try {
+        return await probe();
+      } finally {
+        await clearDoctorRules(dnr).catch((e) => onRefused?.(e));
+      }
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
 }

@@ -35,7 +35,7 @@ export async function ensureOffscreen(
       .createDocument({
         url,
         // The engine holds WebSockets to ComfyUI: a socket opened by the service worker cannot get its
-        // Origin rewritten by declarativeNetRequest, one opened by a document can (protocol §12).
+        // Origin rewritten by declarativeNetRequest, one opened by a document can (comfyui-protocol.md §12).
         reasons: ['WORKERS'],
         justification: 'Keeps the live connections to the user\u2019s ComfyUI servers.',
       })

@@ -1,7 +1,14 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { freshDb } from '../testing/records';
-import { DEFAULT_SERVER_URL, ensureDefaultServer, removeServer, saveServer } from './servers';
+import { freshDb, makeServer } from '../testing/records';
+import {
+  DEFAULT_SERVER_URL,
+  ensureDefaultServer,
+  migrateTokenModeDefault,
+  removeServer,
+  saveServer,
+  TOKEN_MODE_MIGRATION_KEY,
+} from './servers';
 
 describe('servers', () => {
   it('creates the local default server once, with a stable clientId of its own', async () => {
@@ -32,6 +39,42 @@ describe('servers', () => {
     expect((await db.servers.get(a.server.id))?.token).toBeUndefined();
     expect(await removeServer(db, a.server.id)).toBe(true);
     expect(await db.servers.count()).toBe(0);
+  });
+
+  it('sends tokens as a header by default, for the default server and for a new one alike', async () => {
+    const db = freshDb();
+    await ensureDefaultServer(db, 'Local ComfyUI', 1);
+    const r = await saveServer(db, { name: 'Box', url: 'http://10.0.0.5:8188', token: 'sekret' }, 2);
+    expect((await db.servers.toArray()).map((s) => s.tokenMode)).toEqual(['header', 'header']);
+    // an explicit choice is kept
+    if (!r.ok) throw new Error(r.error);
+    await saveServer(
+      db,
+      { id: r.server.id, name: 'Box', url: 'http://10.0.0.5:8188', tokenMode: 'query' },
+      3,
+    );
+    expect((await db.servers.get(r.server.id))?.tokenMode).toBe('query');
+  });
+
+  it('migrates servers saved under the old default once: tokenless ones to header, ones with a token kept', async () => {
+    const db = freshDb();
+    await db.servers.bulkPut([
+      makeServer('plain', 'http://127.0.0.1:8188', { tokenMode: 'query' }),
+      makeServer('working', 'http://10.0.0.5:8188', { tokenMode: 'query', token: 'sekret' }),
+      makeServer('both', 'http://10.0.0.6:8188', { tokenMode: 'both', token: 't' }),
+    ]);
+    expect(await migrateTokenModeDefault(db, 10)).toBe(1);
+    const modes = Object.fromEntries((await db.servers.toArray()).map((s) => [s.id, s.tokenMode]));
+    expect(modes).toEqual({ plain: 'header', working: 'query', both: 'both' });
+    expect((await db.servers.get('working'))?.token).toBe('sekret');
+    expect(await db.settings.get(TOKEN_MODE_MIGRATION_KEY)).toEqual({
+      key: TOKEN_MODE_MIGRATION_KEY,
+      value: { at: 10 },
+    });
+    // once only: a user who picks query afterwards keeps it
+    await db.servers.update('plain', { tokenMode: 'query' });
+    expect(await migrateTokenModeDefault(db, 11)).toBe(0);
+    expect((await db.servers.get('plain'))?.tokenMode).toBe('query');
   });
 
   it.each([['ftp://x'], ['javascript:alert(1)'], ['']])('refuses the address %j', async (url) => {

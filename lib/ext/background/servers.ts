@@ -1,6 +1,6 @@
 /** Server records: validation of what the options page sends, stable clientIds, the default server. */
 import { z } from 'zod';
-import type { ComfyPulseDB, ServerRecord } from '../db';
+import { type ComfyPulseDB, DEFAULT_TOKEN_MODE, type ServerRecord } from '../db';
 import { normaliseServerUrl } from '../permissions';
 import type { ProtocolResponse, ServerInput } from '../protocol';
 import { toPublicServer } from '../storage/repo';
@@ -37,7 +37,7 @@ export async function ensureDefaultServer(db: ComfyPulseDB, name: string, now: n
       id: DEFAULT_SERVER_ID,
       name,
       url: DEFAULT_SERVER_URL,
-      tokenMode: 'query',
+      tokenMode: DEFAULT_TOKEN_MODE,
       enabled: true,
       clientId: newClientId(),
       createdAt: now,
@@ -67,7 +67,7 @@ export async function saveServer(
       id: prev?.id ?? input.id ?? newId(),
       name: input.name || prev?.name || new URL(url).host,
       url,
-      tokenMode: input.tokenMode ?? prev?.tokenMode ?? 'query',
+      tokenMode: input.tokenMode ?? prev?.tokenMode ?? DEFAULT_TOKEN_MODE,
       enabled: input.enabled ?? prev?.enabled ?? true,
       clientId: prev?.clientId ?? newClientId(newId),
       createdAt: prev?.createdAt ?? now,
@@ -79,6 +79,27 @@ export async function saveServer(
   });
   const { hasToken: _h, ...server } = toPublicServer(saved);
   return { ok: true, server };
+}
+
+/** Settings row marking that servers saved under the old default token mode were migrated. */
+export const TOKEN_MODE_MIGRATION_KEY = 'migration:tokenModeHeader';
+
+/**
+ * Header tokens became the default (issue 8). Until then every server was saved with `query`, whether
+ * the user chose it or not, since the form always sent its default. Runs once per installation:
+ * - a server without a token gets `header`: its mode did nothing yet, so nobody chose it, and a token
+ *   the user adds later goes in the header;
+ * - a server with a token keeps `query`: it works as saved, and its server may accept nothing else
+ *   (the options page recommends `header` next to it). Resolves how many servers changed.
+ */
+export async function migrateTokenModeDefault(db: ComfyPulseDB, now: number): Promise<number> {
+  return db.transaction('rw', db.servers, db.settings, async () => {
+    if (await db.settings.get(TOKEN_MODE_MIGRATION_KEY)) return 0;
+    await db.settings.put({ key: TOKEN_MODE_MIGRATION_KEY, value: { at: now } });
+    return db.servers
+      .filter((s) => s.tokenMode === 'query' && !s.token)
+      .modify({ tokenMode: DEFAULT_TOKEN_MODE });
+  });
 }
 
 export async function removeServer(db: ComfyPulseDB, id: string): Promise<boolean> {

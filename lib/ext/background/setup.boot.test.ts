@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Translate } from '../i18n';
 import type { MessageSender } from '../messaging';
 import { loadTranslator } from '../testing/i18n';
-import { freshDb, makeJob } from '../testing/records';
+import { freshDb, makeJob, makeServer } from '../testing/records';
+import type { RegisteredScript } from './bridge-scripts';
 import type { HeaderRule } from './dnr';
 import { ensureOffscreen } from './offscreen';
 import { type BackgroundApis, type EngineLink, offscreenEngineLink, setupBackground } from './setup';
@@ -23,6 +24,9 @@ function fakeWorld(base = 'chrome-extension://extid/', id = 'extid') {
   const notifications: unknown[] = [];
   const badge: Record<string, string> = {};
   const tabs: string[] = [];
+  const scripts = new Map<string, RegisteredScript>();
+  /** The session rules as the engine met them when it ran the doctor. */
+  const rulesDuringDoctor: HeaderRule[][] = [];
   let sidePanelFails = false;
   const apis = {
     runtime: {
@@ -78,6 +82,16 @@ function fakeWorld(base = 'chrome-extension://extid/', id = 'extid') {
         tabs.push(o.url);
       },
     },
+    scripting: {
+      getRegisteredContentScripts: async () => [...scripts.values()],
+      registerContentScripts: async (list: RegisteredScript[]) => {
+        calls.push('scripts');
+        for (const s of list) scripts.set(s.id, s);
+      },
+      unregisterContentScripts: async (f?: { ids?: string[] }) => {
+        for (const id of f?.ids ?? []) scripts.delete(id);
+      },
+    },
   } satisfies BackgroundApis;
   const world = { engineRunning: false };
   const engine: EngineLink = {
@@ -90,11 +104,13 @@ function fakeWorld(base = 'chrome-extension://extid/', id = 'extid') {
     },
     call: async (type) => {
       calls.push(type);
+      if (type === 'engine:runDoctor') rulesDuringDoctor.push(rules.map((r) => ({ ...r })));
       if (type === 'engine:status') return { startedAt: 42 } as never;
       return { ok: true } as never;
     },
   };
-  const send = (type: string, payload: unknown, sender: MessageSender = {}) =>
+  // the options page, unless a test says who sends
+  const send = (type: string, payload: unknown, sender: MessageSender = { url: `${base}options.html` }) =>
     new Promise((resolve) => {
       const answered = listeners.map((l) => l({ type, payload }, sender, resolve));
       if (!answered.some(Boolean)) resolve('unhandled');
@@ -108,6 +124,8 @@ function fakeWorld(base = 'chrome-extension://extid/', id = 'extid') {
     notifications,
     badge,
     tabs,
+    scripts,
+    rulesDuringDoctor,
     send,
     click: (id: string) => {
       for (const c of clicked) c(id);
@@ -128,6 +146,49 @@ describe('service worker setup', () => {
     expect(w.rules.map((r) => r.action.requestHeaders[0]?.value)).toEqual(['http://127.0.0.1:8188']);
     expect(w.rules[0]!.condition.initiatorDomains).toEqual(['extid']);
     expect(w.calls.indexOf('dnr')).toBeLessThan(w.calls.indexOf('engine.ensure'));
+  });
+
+  it('registers the tab bridge for configured servers only, before the engine starts, and follows changes', async () => {
+    const w = fakeWorld();
+    const db = freshDb('bg');
+    const { boot } = setupBackground({ db, apis: w.apis, engine: w.engine, t, now: () => 1 });
+    await boot();
+    expect([...w.scripts.values()].map((s) => [s.id, s.matches])).toEqual([
+      ['comfypulse-tap', ['http://127.0.0.1:8188/*']],
+      ['comfypulse-bridge', ['http://127.0.0.1:8188/*']],
+    ]);
+    expect(w.calls.indexOf('scripts')).toBeLessThan(w.calls.indexOf('engine.ensure'));
+    await w.send('bg:saveServer', { name: 'LAN', url: 'http://192.168.1.9:8188' });
+    expect(w.scripts.get('comfypulse-bridge')?.matches).toEqual([
+      'http://127.0.0.1:8188/*',
+      'http://192.168.1.9:8188/*',
+    ]);
+    await w.send('bg:removeServer', { id: 'local' });
+    expect(w.scripts.get('comfypulse-tap')?.matches).toEqual(['http://192.168.1.9:8188/*']);
+  });
+
+  it('migrates tokenless servers saved under the old query default to header mode at start', async () => {
+    const w = fakeWorld();
+    const db = freshDb('bg');
+    await db.servers.put(makeServer('old', 'http://127.0.0.1:8188', { tokenMode: 'query' }));
+    const { boot } = setupBackground({ db, apis: w.apis, engine: w.engine, t, now: () => 1 });
+    await boot();
+    expect((await db.servers.get('old'))?.tokenMode).toBe('header');
+  });
+
+  it('probes a server not saved yet with the rules saving it would give it, and removes them after', async () => {
+    const w = fakeWorld();
+    const { boot } = setupBackground({ db: freshDb('bg'), apis: w.apis, engine: w.engine, t, now: () => 1 });
+    await boot();
+    await w.send('bg:runDoctor', { url: 'http://127.0.0.1:8001', token: 'T0K', tokenMode: 'header' });
+    const [during] = w.rulesDuringDoctor;
+    const doctorRule = during!.find((r) => r.condition.regexFilter.includes('8001') && r.priority === 2);
+    expect(doctorRule?.action.requestHeaders).toEqual([
+      { header: 'origin', operation: 'set', value: 'http://127.0.0.1:8001' },
+    ]);
+    expect(during!.some((r) => r.action.requestHeaders[0]?.value === 'Bearer T0K')).toBe(true);
+    // afterwards only the saved server's rule is left
+    expect(w.rules.map((r) => r.action.requestHeaders[0]?.value)).toEqual(['http://127.0.0.1:8188']);
   });
 
   it('on Firefox scopes the rule to the moz-extension host, not to the gecko id it would refuse', async () => {
@@ -162,6 +223,38 @@ describe('service worker setup', () => {
     expect(await w.send('engine:cancelJob', { serverId: 'x', promptId: 'y' })).toBe('unhandled');
   });
 
+  it.each([
+    ['a content script on a loopback page that is no server', 'http://127.0.0.1:9000/'],
+    ["a content script on the ComfyUI server's own tab", 'http://127.0.0.1:8188/'],
+    ['a content script on a web site', 'https://evil.example/'],
+  ])('%s gets no answer: it cannot save a server or run the doctor', async (_who, url) => {
+    const w = fakeWorld();
+    const db = freshDb('bg');
+    const logged: string[] = [];
+    const { boot } = setupBackground({
+      db,
+      apis: w.apis,
+      engine: w.engine,
+      t,
+      now: () => 1,
+      log: (m) => logged.push(m),
+    });
+    await boot();
+    const script: MessageSender = { url, tab: { id: 4, windowId: 1 } };
+    expect(await w.send('bg:saveServer', { name: 'x', url: 'http://10.9.9.9:8188' }, script)).toBe(
+      'unhandled',
+    );
+    expect(await w.send('bg:runDoctor', { url: 'http://10.9.9.9:8188' }, script)).toBe('unhandled');
+    expect(await w.send('bg:removeServer', { id: 'local' }, script)).toBe('unhandled');
+    expect((await db.servers.toArray()).map((s) => s.url)).toEqual(['http://127.0.0.1:8188']);
+    expect(w.calls).not.toContain('engine:runDoctor');
+    expect(logged).toContain(`refused bg:saveServer from ${new URL(url).origin}`);
+    // the same request from the options page is answered
+    expect(await w.send('bg:saveServer', { name: 'x', url: 'http://10.9.9.9:8188' })).toMatchObject({
+      ok: true,
+    });
+  });
+
   it('answers the doctor itself when the host permission is missing (the engine cannot ask)', async () => {
     const w = fakeWorld();
     const apis = { ...w.apis, permissions: { contains: async () => false } };
@@ -182,21 +275,27 @@ describe('service worker setup', () => {
     const logged: string[] = [];
     const refusing = {
       ...w.apis.declarativeNetRequest,
-      updateSessionRules: async () => {
-        throw new Error('Type error for parameter options (Error processing addRules.0.condition)');
+      updateSessionRules: async (o: { addRules?: HeaderRule[] }) => {
+        // a refusal that quotes the rule back, token and all
+        throw new Error(`Error processing addRules: ${JSON.stringify(o.addRules)}`);
       },
     };
+    const db = freshDb('bg');
+    await db.servers.put(makeServer('tok', 'http://127.0.0.1:8188', { token: 'S3CRET-T0KEN' }));
     setupBackground({
-      db: freshDb('bg'),
+      db,
       apis: { ...w.apis, declarativeNetRequest: refusing },
       engine: w.engine,
       t,
       now: () => 1,
-      log: (m) => logged.push(m),
+      log: (m, e) => logged.push(`${m} ${e instanceof Error ? e.message : String(e)}`),
     });
     expect(await w.send('bg:runDoctor', { url: 'http://127.0.0.1:8188' })).toEqual({ ok: true });
     expect(w.calls).toContain('engine:runDoctor');
-    expect(logged).toContain('header rules refused');
+    expect(logged.some((l) => l.startsWith('header rules refused'))).toBe(true);
+    expect(logged.some((l) => l.startsWith('doctor rules refused'))).toBe(true);
+    expect(logged.join('\n')).toContain('REDACTED');
+    expect(logged.join('\n')).not.toContain('S3CRET-T0KEN');
   });
 
   it('shows activity on the badge', async () => {

@@ -4,17 +4,29 @@
  * APIs in. Everything here must tolerate the worker being stopped and started at any time: state lives
  * in Dexie and in the offscreen engine, and `boot()` is idempotent.
  */
-import type { ComfyPulseDB } from '../db';
+
+import { scrub } from '../../comfy/errors';
+import { type ComfyPulseDB, DEFAULT_TOKEN_MODE } from '../db';
 import { missingPermissionReport } from '../engine/doctor';
 import type { EngineNotice } from '../engine/engine';
+import { unwrapAnswer } from '../error-answer';
+import { errorText } from '../error-text';
 import type { Translate } from '../i18n';
 import { createDispatcher, type Handlers, type MessageSender } from '../messaging';
 import { permissionOriginsFor } from '../permissions';
 import type { ProtocolKey, ProtocolRequest, ProtocolResponse } from '../protocol';
+import { senderOrigin, senderPolicy } from '../sender-policy';
 import { getSettings } from '../settings';
 import { applyRetention } from '../storage/retention';
 import { badgeFor } from './badge';
-import { type DnrApi, extensionInitiator, syncHeaderRules } from './dnr';
+import {
+  type BridgeRegistrar,
+  type ContentScriptsApi,
+  contentScriptsRegistrar,
+  type ScriptingApi,
+  scriptingRegistrar,
+} from './bridge-scripts';
+import { clearDoctorRules, type DnrApi, doctorRuleRunner, extensionInitiator, syncHeaderRules } from './dnr';
 import {
   type AnnounceDeps,
   announceJob,
@@ -23,7 +35,7 @@ import {
   type NotificationsApi,
 } from './notifications';
 import { ensureOffscreen, OFFSCREEN_PATH, type OffscreenApi, type RuntimeContextsApi } from './offscreen';
-import { ensureDefaultServer, removeServer, saveServer } from './servers';
+import { ensureDefaultServer, migrateTokenModeDefault, removeServer, saveServer } from './servers';
 
 export const WATCHDOG_ALARM = 'comfypulse-watchdog';
 export const RETENTION_ALARM = 'comfypulse-retention';
@@ -66,6 +78,10 @@ export interface BackgroundApis {
     setTitle(d: { title: string }): unknown;
   };
   declarativeNetRequest?: DnrApi;
+  /** Chrome: registers the tab bridge for configured servers' pages (`bridge-scripts.ts`). */
+  scripting?: ScriptingApi;
+  /** Firefox MV2: the same through `contentScripts.register`. */
+  contentScripts?: ContentScriptsApi;
   sidePanel?: {
     open(o: { windowId?: number; tabId?: number }): Promise<void>;
     setOptions?(o: { path?: string; enabled?: boolean }): Promise<void>;
@@ -120,7 +136,7 @@ export function directNotices(
 
 /** The messaging link to an offscreen engine; retries while a just-created document starts listening. */
 export function offscreenEngineLink(
-  apis: BackgroundApis,
+  apis: Pick<BackgroundApis, 'runtime' | 'offscreen'>,
   sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
 ): EngineLink {
   const ensure = async () => {
@@ -136,10 +152,7 @@ export function offscreenEngineLink(
         try {
           const res = await apis.runtime.sendMessage({ type, payload });
           if (res === undefined) throw new Error('no engine answered');
-          if (res && typeof res === 'object' && 'error' in res && Object.keys(res).length === 1) {
-            throw new Error(String((res as { error: unknown }).error));
-          }
-          return res as never;
+          return unwrapAnswer(res);
         } catch (e) {
           lastError = e;
           // "Receiving end does not exist": the document is still loading its script
@@ -150,6 +163,11 @@ export function offscreenEngineLink(
       throw lastError;
     },
   };
+}
+
+/** `text` with every server token in it replaced (for log lines that may quote a rule). */
+function withoutTokens(text: string, servers: readonly { token?: string | undefined }[]): string {
+  return servers.reduce((out, s) => scrub(out, s.token), text);
 }
 
 export function setupBackground(deps: BackgroundDeps) {
@@ -166,11 +184,26 @@ export function setupBackground(deps: BackgroundDeps) {
 
   const syncRules = async () => {
     if (!apis.declarativeNetRequest) return;
-    await syncHeaderRules(
-      apis.declarativeNetRequest,
-      await db.servers.toArray(),
-      extensionInitiator(apis.runtime),
-    );
+    const servers = await db.servers.toArray();
+    try {
+      await syncHeaderRules(apis.declarativeNetRequest, servers, extensionInitiator(apis.runtime));
+    } catch (e) {
+      // the rules carry header-mode tokens, and a browser's refusal may quote a rule back
+      throw new Error(withoutTokens(errorText(e), servers));
+    }
+  };
+
+  const withDoctorRules = doctorRuleRunner(apis.declarativeNetRequest, extensionInitiator(apis.runtime));
+
+  const bridge: BridgeRegistrar | undefined = apis.contentScripts
+    ? contentScriptsRegistrar(apis.contentScripts)
+    : apis.scripting
+      ? scriptingRegistrar(apis.scripting)
+      : undefined;
+  /** The tab bridge follows the servers; a refusal costs the bridge only, never the engine. */
+  const syncBridge = async () => {
+    if (!bridge) return;
+    await bridge.sync(await db.servers.toArray()).catch((e) => log('content scripts refused', e));
   };
 
   let booting: Promise<boolean> | null = null;
@@ -184,7 +217,11 @@ export function setupBackground(deps: BackgroundDeps) {
       let wasRunning = false;
       try {
         await ensureDefaultServer(db, t('bg_default_server_name'), deps.now());
+        await migrateTokenModeDefault(db, deps.now());
         await syncRules();
+        // a probe cut short by a stopped worker must not leave its rule behind
+        if (apis.declarativeNetRequest) await clearDoctorRules(apis.declarativeNetRequest);
+        await syncBridge();
         wasRunning = await engine.ensure();
         await announcePending(announceDeps);
       } catch (e) {
@@ -199,6 +236,7 @@ export function setupBackground(deps: BackgroundDeps) {
 
   const reloadEngine = async () => {
     await syncRules();
+    await syncBridge();
     await engine.call('engine:reload', {}).catch((e) => log('engine reload failed', e));
   };
 
@@ -242,7 +280,8 @@ export function setupBackground(deps: BackgroundDeps) {
       return { ok };
     },
     'bg:runDoctor': async (req) => {
-      const url = req.url ?? (req.serverId ? (await db.servers.get(req.serverId))?.url : undefined);
+      const saved = req.serverId ? await db.servers.get(req.serverId) : undefined;
+      const url = req.url ?? saved?.url;
       const needed = url ? permissionOriginsFor(url) : [];
       if (
         url &&
@@ -255,7 +294,20 @@ export function setupBackground(deps: BackgroundDeps) {
       // The doctor's "test the fix" must meet the rules as they are now. A browser that refuses them
       // must not answer the user with its raw type error: the doctor's checks then name the 403 and its fix.
       await syncRules().catch((e) => log('header rules refused', e));
-      return engine.call('engine:runDoctor', req);
+      if (!url) return engine.call('engine:runDoctor', req);
+      // A server not saved yet (the add form) is probed with the rules saving it would give it, so a
+      // default ComfyUI on another port passes as it will once saved, and --enable-cors-header is named
+      // only where even those rules are refused.
+      const target = {
+        url,
+        token: req.token ?? saved?.token,
+        tokenMode: req.tokenMode ?? saved?.tokenMode ?? DEFAULT_TOKEN_MODE,
+      };
+      return withDoctorRules(
+        target,
+        () => engine.call('engine:runDoctor', req),
+        (e) => log('doctor rules refused', withoutTokens(errorText(e), [target])),
+      );
     },
     'bg:openSidePanel': async (req, sender) => ({
       ok: await openSidePanel(req.jobKey, req.windowId ?? sender.tab?.windowId),
@@ -277,6 +329,8 @@ export function setupBackground(deps: BackgroundDeps) {
       return { ok: true };
     },
     'bg:syncStatus': () => engine.call('engine:syncStatus', {}),
+    'bg:syncDeadLetters': () => engine.call('engine:syncDeadLetters', {}),
+    'bg:syncRetryDeadLetters': () => engine.call('engine:syncRetryDeadLetters', {}),
     'bg:ensureEngine': async () => {
       const wasRunning = await boot();
       // the engine itself answers: a page trusts connection states only once a live engine vouched for them
@@ -286,7 +340,12 @@ export function setupBackground(deps: BackgroundDeps) {
   };
 
   apis.runtime.onMessage.addListener(
-    createDispatcher('bg:', handlers, (type, e) => log(`${type} failed`, e)),
+    createDispatcher('bg:', handlers, {
+      // bg: messages come from the extension's own pages only; no content script may send one
+      accept: senderPolicy({ extensionBase: apis.runtime.getURL('/') }),
+      onError: (type, e) => log(`${type} failed`, e),
+      onRefused: (type, sender) => log(`refused ${type} from ${senderOrigin(sender)}`),
+    }),
   );
 
   apis.runtime.onInstalled.addListener(() => {

@@ -5,24 +5,13 @@
  * so": it acts only for a page whose origin is a configured server, and decodes frames with the same
  * lenient parser as its own socket's.
  */
-// zod/mini: this runs on every loopback page, where the full zod bundle would cost ~90 kB of parsing
+// zod/mini: this runs in every server tab, where the full zod bundle would cost ~90 kB of parsing
 import { z } from 'zod/mini';
 import type { ProtocolRequest, ProtocolResponse } from '../protocol';
-import { PREVIEW_FRAME, TAP_SOURCE, TAPPED_TYPES, WORKFLOW_FRAME } from './tap';
+import { tabFramesSchema } from './schema';
+import { TAP_SOURCE } from './tap';
 
-const MAX_FRAMES = 500;
-
-const framesMessage = z.object({
-  source: z.literal(TAP_SOURCE),
-  frames: z
-    .array(
-      z.object({
-        type: z.enum([...TAPPED_TYPES, PREVIEW_FRAME, WORKFLOW_FRAME]),
-        data: z.record(z.string(), z.unknown()),
-      }),
-    )
-    .check(z.maxLength(MAX_FRAMES)),
-});
+const framesMessage = z.object({ source: z.literal(TAP_SOURCE), frames: tabFramesSchema });
 
 const reconnectedMessage = z.object({ source: z.literal(TAP_SOURCE), reconnected: z.literal(true) });
 

@@ -1,6 +1,6 @@
 /**
  * The passive tap of the ComfyUI tab (runs in the page's MAIN world). The server routes a prompt's
- * events only to the socket of the client that queued it (protocol §1.2), so jobs queued from the
+ * events only to the socket of the client that queued it (comfyui-protocol.md §1.2), so jobs queued from the
  * ComfyUI tab reach the extension's own socket only as `status` broadcasts. The tab's frontend receives
  * them all and re-dispatches each on `window.app.api` with the frame's `data` as `detail`; this listens
  * there (it never wraps, replaces or sends on the page's socket) and relays those frames to the extension

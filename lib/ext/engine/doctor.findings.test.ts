@@ -126,6 +126,42 @@ describe('connection doctor', () => {
     expect(r.checks.at(-1)).toMatchObject({ name: 'Live connection', ok: false });
   });
 
+  it.each([
+    [undefined, false, true],
+    ['header', false, true],
+    ['query', true, false],
+  ] as const)(
+    'with token mode %s, puts the token in URLs: %s, in headers: %s',
+    async (mode, inUrl, inHeader) => {
+      const urls: string[] = [];
+      const auth: (string | undefined)[] = [];
+      const fetch = fetchWithOrigin(new URL(strict.url).origin);
+      const ws = wsWithOrigin(new URL(strict.url).origin);
+      const r = await runDoctor(
+        {
+          ...deps(undefined),
+          fetch: (input, init) => {
+            urls.push(String(input));
+            auth.push((init?.headers as Record<string, string> | undefined)?.Authorization);
+            return fetch(input, init);
+          },
+          WebSocket: class extends ws {
+            constructor(url: string) {
+              urls.push(url);
+              super(url);
+            }
+          } as typeof ws,
+        },
+        { url: strict.url, token: 'T0K-42', ...(mode ? { tokenMode: mode } : {}) },
+      );
+      expect(r.finding).toBe('ok');
+      expect(urls.some((u) => u.includes('T0K-42'))).toBe(inUrl);
+      expect(auth.every((a) => a === 'Bearer T0K-42')).toBe(inHeader);
+      // the handshake's URL never carries a header-mode token: the DNR rule adds the header there
+      expect(urls.find((u) => u.startsWith('ws'))?.includes('T0K-42')).toBe(inUrl);
+    },
+  );
+
   it('rejects an address that is not http(s)', async () => {
     const r = await runDoctor(deps(undefined), { url: 'file:///etc/passwd' });
     expect(r.message).toContain('not a valid server address');

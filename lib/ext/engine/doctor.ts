@@ -156,10 +156,12 @@ export async function runDoctor(deps: DoctorDeps, target: DoctorTarget): Promise
   }
   checks.push({ name: permName, ok: true, detail: t('doctor_detail_ok') });
 
+  // header mode (the default): the socket's token comes from the header rule, never from its URL
+  const tokenMode = target.tokenMode ?? 'header';
   const http = createComfyHttp({
     baseUrl: target.url,
     token: target.token,
-    tokenMode: target.tokenMode ?? 'both',
+    tokenMode,
     fetch: deps.fetch,
     clock: deps.clock,
     timeoutMs,
@@ -197,7 +199,7 @@ export async function runDoctor(deps: DoctorDeps, target: DoctorTarget): Promise
   }
 
   const clientId = `comfypulse-doctor-${(deps.newId ?? (() => crypto.randomUUID()))()}`;
-  const wsToken = target.tokenMode === 'header' ? undefined : target.token;
+  const wsToken = tokenMode === 'header' ? undefined : target.token;
   const opened = await trySocket(deps, buildWsUrl(target.url, clientId, wsToken), timeoutMs);
   if (!opened) {
     checks.push({ name: socketName, ok: false, detail: origin });

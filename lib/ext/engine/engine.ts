@@ -324,6 +324,11 @@ export class Engine {
       });
   }
 
+  /** Whether a page at `pageUrl` belongs to a configured (enabled) server: the tab bridge's senders. */
+  servesPage(pageUrl: string): boolean {
+    return this.connectionOfPage(pageUrl) !== undefined;
+  }
+
   /** The ComfyUI tab at `pageUrl` saw its own socket reopen: that server is back, dial it now. */
   tabReconnected(pageUrl: string): boolean {
     const conn = this.connectionOfPage(pageUrl);

@@ -37,7 +37,13 @@ describe('engine host liveness', () => {
         ENGINE_HEARTBEAT_MS * 3,
       ]);
       const status = await new Promise((resolve) => {
-        expect(listener?.({ type: 'engine:status', payload: {} }, {}, resolve)).toBe(true);
+        expect(
+          listener?.(
+            { type: 'engine:status', payload: {} },
+            { url: 'chrome-extension://x/background.js' },
+            resolve,
+          ),
+        ).toBe(true);
       });
       expect(status).toEqual({ startedAt: 50_000 });
     } finally {

@@ -48,12 +48,15 @@ async function hostWithTwoServersDown() {
   await until(() => dialsTo(A) === 1 && dialsTo(B) === 1, 'both servers dialled');
   // both handshakes are refused: each connection now waits out its backoff (the fake clock never moves)
   for (const s of [...ws.sockets]) s.failHandshake();
-  const ask = (type: string, sender: MessageSender = {}) =>
-    new Promise((resolve) => listener?.({ type, payload: {} }, sender, resolve));
+  const ask = (type: string, sender: MessageSender = { url: 'chrome-extension://x/background.js' }) =>
+    new Promise((resolve) => {
+      if (listener?.({ type, payload: {} }, sender, resolve) !== true) resolve('no answer');
+    });
   return {
     host,
     ws,
     online,
+    listener: () => listener!,
     dialsTo,
     ask,
     failAll: () => {
@@ -89,14 +92,44 @@ describe('engine host: signals that the server may be back', () => {
       expect(await h.ask('engine:tabReconnected', { tab: { id: 1 }, url: `${B}/` })).toEqual({ ok: true });
       expect([h.dialsTo(A), h.dialsTo(B)]).toEqual([1, 2]);
       h.failAll();
-      // a page on another origin, or a sender that is no tab, is not a ComfyUI tab of ours
-      expect(await h.ask('engine:tabReconnected', { tab: { id: 2 }, url: 'http://127.0.0.1:9999/' })).toEqual(
-        {
-          ok: false,
-        },
+      // a page on another origin, or a sender that is no tab, is not a ComfyUI tab of ours: no answer
+      expect(await h.ask('engine:tabReconnected', { tab: { id: 2 }, url: 'http://127.0.0.1:9999/' })).toBe(
+        'no answer',
       );
-      expect(await h.ask('engine:tabReconnected', { url: `${A}/` })).toEqual({ ok: false });
+      expect(await h.ask('engine:tabReconnected', { url: `${A}/` })).toBe('no answer');
       expect([h.dialsTo(A), h.dialsTo(B)]).toEqual([1, 2]);
+    } finally {
+      h.host.stop();
+    }
+  });
+
+  it("takes tab frames from a server's tab only when they are well-formed and within the size cap", async () => {
+    const h = await hostWithTwoServersDown();
+    try {
+      const seen: number[] = [];
+      const ingest = h.host.engine.ingestTabFrames.bind(h.host.engine);
+      h.host.engine.ingestTabFrames = (url, frames) => {
+        seen.push(frames.length);
+        return ingest(url, frames);
+      };
+      const fromTab = { tab: { id: 1 }, url: `${A}/` };
+      const send = (payload: unknown) =>
+        new Promise((resolve) => {
+          if (h.listener()({ type: 'engine:tabFrames', payload }, fromTab, resolve) !== true)
+            resolve('no answer');
+        });
+      const frame = { type: 'progress', data: { value: 1, max: 2, prompt_id: 'p', node: '3' } };
+      await send({ frames: [frame, frame] });
+      expect(seen).toEqual([2]);
+      expect(await send({ frames: [{ type: 'bg:saveServer', data: {} }] })).toEqual({
+        ok: false,
+        applied: 0,
+      });
+      expect(await send({ frames: [{ ...frame, data: { pad: 'x'.repeat(5 * 1024 * 1024) } }] })).toEqual({
+        ok: false,
+        applied: 0,
+      });
+      expect(seen).toEqual([2]);
     } finally {
       h.host.stop();
     }

@@ -20,7 +20,9 @@ afterAll(async () => {
 describe('engine host', () => {
   it('starts from the database, answers engine: messages, reports finished jobs and feeds the sync outbox', async () => {
     const db = freshDb('host');
-    await db.servers.put(makeServer('local', sim.url, { clientId: 'comfypulse-host-test' }));
+    // a header-mode token (the default): it must reach neither the outbox nor the live channel
+    const token = 'tok-never-synced-5150';
+    await db.servers.put(makeServer('local', sim.url, { clientId: 'comfypulse-host-test', token }));
     // an address nothing listens on: uploads fail, so what was queued stays visible in the outbox
     await saveSettings(db, { sync: { enabled: true, url: 'http://127.0.0.1:9', apiKey: 'k' } });
     const live: LiveMessage[] = [];
@@ -54,7 +56,7 @@ describe('engine host', () => {
       const answer = await new Promise((resolve) => {
         const handled = listener?.(
           { type: 'engine:cancelJob', payload: { serverId: 'local', promptId: id } },
-          {},
+          { url: 'chrome-extension://x/background.js' },
           resolve,
         );
         expect(handled).toBe(true);
@@ -77,6 +79,8 @@ describe('engine host', () => {
       const sinces = live.flatMap((m) => (m.kind === 'connection' ? [m.since] : []));
       expect(Math.min(...sinces)).toBeGreaterThanOrEqual(host.startedAt);
       expect((await db.connections.get('local'))?.since).toBeGreaterThanOrEqual(host.startedAt);
+      expect(JSON.stringify(await host.sync.outbox.outbox.toArray())).not.toContain(token);
+      expect(JSON.stringify(live.filter((m) => m.kind !== 'preview'))).not.toContain(token);
     } finally {
       host.stop();
     }

@@ -7,10 +7,12 @@ import { liveQuery } from 'dexie';
 import type { Clock, FetchLike, JobState, WebSocketCtor } from '../../comfy/types';
 import { systemClock } from '../../comfy/types';
 import { createSync, type Sync } from '../../sync';
+import { parseTabFrames } from '../bridge/schema';
 import type { ComfyPulseDB } from '../db';
 import type { Translate } from '../i18n';
 import { createDispatcher, type Handlers, type MessageSender } from '../messaging';
 import { ENGINE_HEARTBEAT_MS, type LiveMessage } from '../protocol';
+import { senderOrigin, senderPolicy } from '../sender-policy';
 import { getSettings } from '../settings';
 import { Engine, type EngineNotice } from './engine';
 
@@ -28,6 +30,10 @@ export interface EngineHostDeps {
   WebSocket: WebSocketCtor;
   fetch: FetchLike;
   t: Translate;
+  /**
+   * `chrome-extension://<id>` or `moz-extension://<uuid>`: the origin the doctor names, and the origin of
+   * the only pages whose `engine:` messages are answered (see `sender-policy.ts`).
+   */
   extensionOrigin: string;
   hasPermissions?(origins: string[]): Promise<boolean>;
   log?(msg: string, e?: unknown): void;
@@ -137,13 +143,17 @@ export function startEngineHost(deps: EngineHostDeps): EngineHost {
     },
     'engine:refresh': (req) => engine.refresh(req),
     'engine:syncStatus': () => sync.getSyncStatus(),
+    'engine:syncDeadLetters': async () => ({ deadLetters: await sync.deadLetters() }),
+    'engine:syncRetryDeadLetters': () => sync.retryDeadLetters(),
     // only bg:ensureEngine asks, when a page opens: someone is looking, so waiting connections dial now
     'engine:status': () => {
       engine.dialNow();
       return { startedAt };
     },
+    // the sender policy admits these from a configured server's tab only; the payload is checked here
     'engine:tabFrames': (req, sender) => {
-      const applied = sender.tab && sender.url ? engine.ingestTabFrames(sender.url, req.frames) : 0;
+      const frames = parseTabFrames(req);
+      const applied = frames && sender.url ? engine.ingestTabFrames(sender.url, frames) : 0;
       return { ok: applied > 0, applied };
     },
     'engine:tabReconnected': (_req, sender) => ({
@@ -151,7 +161,14 @@ export function startEngineHost(deps: EngineHostDeps): EngineHost {
     }),
   };
   deps.runtime?.onMessage.addListener(
-    createDispatcher('engine:', handlers, (type, e) => log(`${type} failed`, e)),
+    createDispatcher('engine:', handlers, {
+      accept: senderPolicy({
+        extensionBase: `${deps.extensionOrigin}/`,
+        isServerPage: (url) => engine.servesPage(url),
+      }),
+      onError: (type, e) => log(`${type} failed`, e),
+      onRefused: (type, sender) => log(`refused ${type} from ${senderOrigin(sender)}`),
+    }),
   );
 
   // The first emission starts the engine; later ones follow edits from any context.

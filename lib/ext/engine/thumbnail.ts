@@ -3,7 +3,7 @@
  * (`/view?preview=webp;90`), stored as a Blob next to the job so notifications and lists can show it.
  */
 import type { ComfyHttp } from '../../comfy/http';
-import { outputFiles } from '../../comfy/messages';
+import { outputFiles } from '../../comfy/outputs';
 import type { Clock, FetchLike, JobState, OutputFile } from '../../comfy/types';
 import type { BlobRecord, ComfyPulseDB, JobRecord, ServerRecord } from '../db';
 import { thumbBlobKey } from '../storage/repo';
@@ -31,7 +31,9 @@ export async function storeThumbnail(
   const { token, tokenMode } = deps.server;
   const headers: Record<string, string> =
     token && tokenMode !== 'query' ? { Authorization: `Bearer ${token}` } : {};
-  const res = await deps.fetch(deps.http.viewUrl(file, { preview: 'webp;90' }), { headers });
+  // header mode: the token rides in the header only, never in a URL a proxy would log
+  const url = deps.http.viewUrl(file, { preview: 'webp;90', tokenInQuery: tokenMode !== 'header' });
+  const res = await deps.fetch(url, { headers });
   if (!res.ok) return undefined;
   const type = res.headers.get('content-type') ?? 'image/webp';
   if (!type.startsWith('image/')) return undefined;

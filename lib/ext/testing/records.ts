@@ -41,7 +41,7 @@ export function makeServer(id: string, url: string, extra: Partial<ServerRecord>
     id,
     name: id,
     url,
-    tokenMode: 'query',
+    tokenMode: 'header',
     enabled: true,
     clientId: `comfypulse-test-${id}`,
     createdAt: 0,

@@ -3,8 +3,9 @@
  * file, else its output node, and only as a last resort its prompt id. Everything here is remote text and
  * is only ever rendered as React text.
  */
+
+import { jobOutputFiles } from '../../comfy/outputs';
 import type { JobRecord } from '../db';
-import { outputFiles } from './outputs';
 
 /** A class type that writes or shows a result (SaveImage, PreviewImage, VHS_VideoCombine's "Save", …). */
 const OUTPUT_CLASS = /save|preview|output|combine/i;
@@ -18,13 +19,13 @@ export interface JobIdentity {
 
 /** The first output file's name (files saved to `output` before temporary previews). */
 export function firstOutputName(job: Pick<JobRecord, 'outputs'>): string | undefined {
-  const files = outputFiles(job.outputs);
+  const files = jobOutputFiles(job.outputs);
   return (files.find((f) => f.file.type === 'output') ?? files[0])?.file.filename;
 }
 
 /** The class type of the node that produced the first output, else the graph's likeliest output node. */
 export function outputNodeClass(job: Pick<JobRecord, 'outputs' | 'classTypes'>): string | undefined {
-  const first = outputFiles(job.outputs)[0];
+  const first = jobOutputFiles(job.outputs)[0];
   if (first && job.classTypes[first.nodeId] !== undefined) return job.classTypes[first.nodeId];
   const ids = Object.keys(job.classTypes).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const outputs = ids.filter((id) => OUTPUT_CLASS.test(job.classTypes[id]!));

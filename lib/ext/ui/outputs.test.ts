@@ -1,23 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { ComfyHttp } from '../../comfy/http';
-import { firstImage, outputFiles, viewUrl } from './outputs';
+import { firstImage, viewUrl } from './outputs';
 
 describe('job outputs', () => {
-  const outputs = {
-    '9': { images: [{ filename: 'a.png', subfolder: '', type: 'output' }, { bogus: true }] },
-    '12': { gifs: [{ filename: 'b.webp', subfolder: 'anim', type: 'temp' }], text: ['hello'] },
-    '13': null as unknown as Record<string, unknown>,
-    '14': { audio: [{ filename: 'c.flac', subfolder: '', type: 'output' }] },
-  };
-
-  it('lists every well-formed file and skips malformed entries', () => {
-    expect(outputFiles(outputs).map((o) => [o.nodeId, o.kind, o.file.filename])).toEqual([
-      ['9', 'images', 'a.png'],
-      ['12', 'gifs', 'b.webp'],
-      ['14', 'audio', 'c.flac'],
-    ]);
-    expect(firstImage(outputs)?.file.filename).toBe('a.png');
-    expect(firstImage({ '14': outputs['14'] })).toBeUndefined();
+  it.each<[string, Record<string, Record<string, unknown>>, string | undefined]>([
+    [
+      'the first image-kind file',
+      {
+        '14': { audio: [{ filename: 'c.flac', subfolder: '', type: 'output' }] },
+        '9': { images: [{ bogus: true }, { filename: 'a.png', subfolder: '', type: 'output' }] },
+        '12': { gifs: [{ filename: 'b.webp', subfolder: 'anim', type: 'temp' }] },
+      },
+      'a.png',
+    ],
+    ['an image file in another list', { '3': { result: [{ filename: 'x.JPG' }] } }, 'x.JPG'],
+    [
+      'none without images',
+      { '14': { audio: [{ filename: 'c.flac', subfolder: '', type: 'output' }] } },
+      undefined,
+    ],
+  ])('a card shows %s', (_what, outputs, filename) => {
+    expect(firstImage(outputs)?.file.filename).toBe(filename);
   });
 
   it('builds /view URLs with every parameter encoded', () => {
