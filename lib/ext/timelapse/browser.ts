@@ -19,7 +19,11 @@ export function workerTimelapseEncoder(clock: Clock): TimelapseEncoder & { close
     clock,
     'timelapse encode',
   );
-  return { encode: (request) => client.call(request), close: () => client.close() };
+  return {
+    encode: (request) => client.call(request),
+    hold: (ms) => client.hold(ms),
+    close: () => client.close(),
+  };
 }
 
 /** The recorder and the thumbnail scaler, as `startEngineHost` takes them. */

@@ -64,6 +64,8 @@ export function pacer(
   ratio: number,
   now: () => number = () => performance.now(),
   rest: (ms: number) => Promise<void> = sleep,
+  /** How much longer to hold off (ms; 0: not held): rests continue while it is positive. */
+  held: () => number = () => 0,
 ): Pacer {
   const start = now();
   let mark = start;
@@ -73,6 +75,7 @@ export function pacer(
       const spent = now() - mark;
       done += spent;
       if (ratio > 0) await rest(spent * ratio);
+      for (let left = held(); left > 0; left = held()) await rest(left);
       mark = now();
     },
     worked: () => done + (now() - mark),
@@ -85,14 +88,33 @@ export interface EncodeDeps {
   video?: VideoEnv;
   now?: () => number;
   rest?: (ms: number) => Promise<void>;
+  /** How much longer the encoder is asked to hold off (ms), checked after each frame (`holdGate`). */
+  held?: () => number;
 }
+
+/**
+ * Holds set from outside the encode (a page opening: its renderer and first query need the CPU most) and
+ * read by the pacer between frames; a later hold extends an earlier one, never shortens it.
+ */
+export function holdGate(now: () => number = () => performance.now()) {
+  let until = 0;
+  return {
+    hold(ms: number): void {
+      if (Number.isFinite(ms) && ms > 0) until = Math.max(until, now() + Math.min(ms, MAX_HOLD_MS));
+    },
+    left: (): number => Math.max(0, until - now()),
+  };
+}
+
+/** A hold never lasts longer than this, whatever was asked (a stuck or hostile caller cannot stop encodes). */
+export const MAX_HOLD_MS = 2000;
 
 /** Resolves to null when no frame could be decoded. */
 export async function encodeTimelapse(
   req: EncodeRequest,
   deps: EncodeDeps = {},
 ): Promise<EncodedTimelapse | null> {
-  const pace = pacer(req.restRatio ?? 0, deps.now, deps.rest);
+  const pace = pacer(req.restRatio ?? 0, deps.now, deps.rest, deps.held);
   let fallback: string | undefined;
   if ((req.format ?? 'webm') === 'webm') {
     const video = await encodeWebm(req.frames, req.maxSide, pace, deps.video);

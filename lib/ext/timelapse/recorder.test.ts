@@ -7,7 +7,13 @@ import { DEFAULT_SETTINGS } from '../settings';
 import { timelapseBlobKey } from '../storage/repo';
 import { freshDb, makeJob } from '../testing/records';
 import { encodeTimelapse } from './encode';
-import { MAX_FRAME_BYTES, type RecorderSettings, type TimelapseEncoder, TimelapseRecorder } from './recorder';
+import {
+  MAX_FRAME_BYTES,
+  PAGE_OPEN_HOLD_MS,
+  type RecorderSettings,
+  type TimelapseEncoder,
+  TimelapseRecorder,
+} from './recorder';
 
 // The GIF path, which runs in Node; the video path needs WebCodecs and is tested in browsers (e2e/timelapse-media.spec.ts).
 const realEncoder: TimelapseEncoder = {
@@ -113,6 +119,13 @@ describe('TimelapseRecorder', () => {
     await recorder.finish('s:b');
     expect((await db.blobs.toArray()).map((b) => b.key)).toEqual([timelapseBlobKey('s:b')]);
     expect(await db.jobs.count()).toBe(2);
+  });
+
+  it('asks the encoder to hold off for a page that opens', async () => {
+    const holds: number[] = [];
+    const { recorder } = await setup({ ...realEncoder, hold: (ms) => holds.push(ms) });
+    recorder.pageOpened();
+    expect(holds).toEqual([PAGE_OPEN_HOLD_MS]);
   });
 
   it('runs encodes one at a time, in the order jobs ended, and a failure costs only that job', async () => {

@@ -32,7 +32,15 @@ export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 export interface TimelapseEncoder {
   /** Resolves to null when none of the frames could be decoded. */
   encode(request: EncodeRequest): Promise<EncodedTimelapse | null>;
+  /** Asks an encode in progress to hold off for `ms` (between frames). */
+  hold?(ms: number): void;
 }
+
+/**
+ * How long an encode holds off when a page opens: the page's renderer, bundle and first query need the CPU
+ * most then (`bench/ext-open.bench.ts`: first entry at about 150-200 ms), and a timelapse can wait.
+ */
+export const PAGE_OPEN_HOLD_MS = 500;
 
 export type RecorderSettings = Pick<Settings, 'timelapse' | 'previewBudgetBytes'>;
 
@@ -86,6 +94,11 @@ export class TimelapseRecorder {
     const { maxSide } = this.settings.timelapse;
     this.chain = this.chain.then(() => this.encodeAndStore(jobKey, frames, maxSide));
     return this.chain;
+  }
+
+  /** A page of the extension opened: an encode in progress yields the CPU to it for a moment. */
+  pageOpened(): void {
+    this.deps.encoder.hold?.(PAGE_OPEN_HOLD_MS);
   }
 
   /** Resolves when every encode requested so far has been stored (or has failed). */

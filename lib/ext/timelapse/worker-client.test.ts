@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../comfy/testing/fake-clock';
 import { fakeRasterEnv, solidFrame } from '../media/testing';
 import { type EncodedTimelapse, type EncodeRequest, encodeTimelapse } from './encode';
-import { type WorkerAnswer, WorkerClient, type WorkerLike, type WorkerRequest } from './worker-client';
+import {
+  type WorkerAnswer,
+  WorkerClient,
+  type WorkerHold,
+  type WorkerLike,
+  type WorkerRequest,
+} from './worker-client';
 
 type Answer = EncodedTimelapse | null;
 
@@ -13,10 +19,16 @@ class FakeWorker implements WorkerLike<EncodeRequest, Answer> {
   onerror: ((ev: unknown) => void) | null = null;
   terminated = false;
   transfers: Transferable[][] = [];
+  holds: number[] = [];
   constructor(private readonly mode: 'ok' | 'crash' | 'hang' | 'refuse') {
     FakeWorker.spawned.push(this);
   }
-  postMessage({ id, request }: WorkerRequest<EncodeRequest>, transfer: Transferable[] = []): void {
+  postMessage(message: WorkerRequest<EncodeRequest> | WorkerHold, transfer: Transferable[] = []): void {
+    if ('holdMs' in message) {
+      this.holds.push(message.holdMs);
+      return;
+    }
+    const { id, request } = message;
     this.transfers.push(transfer);
     if (this.mode === 'hang') return;
     if (this.mode === 'crash') {
@@ -53,6 +65,17 @@ describe('WorkerClient', () => {
     expect(FakeWorker.spawned[0]!.terminated).toBe(true);
     await client.call(request);
     expect(FakeWorker.spawned).toHaveLength(2);
+  });
+
+  it('passes a hold to a running Worker only: a hint never starts one', async () => {
+    FakeWorker.spawned = [];
+    const client = new WorkerClient(() => new FakeWorker('hang'), new FakeClock(), 'timelapse encode');
+    client.hold(500);
+    expect(FakeWorker.spawned).toHaveLength(0);
+    void client.call(request).catch(() => undefined);
+    client.hold(500);
+    expect(FakeWorker.spawned.map((w) => w.holds)).toEqual([[500]]);
+    client.close();
   });
 
   it('rejects with the error the Worker answers, and keeps the Worker', async () => {

@@ -20,8 +20,13 @@ export type WorkerAnswer<Res> =
   | { id: number; ok: true; result: Res }
   | { id: number; ok: false; error: string };
 
+/** A hint, not a request: hold off the CPU-heavy work for `holdMs` from now (no answer). */
+export interface WorkerHold {
+  holdMs: number;
+}
+
 export interface WorkerLike<Req = unknown, Res = unknown> {
-  postMessage(message: WorkerRequest<Req>, transfer?: Transferable[]): void;
+  postMessage(message: WorkerRequest<Req> | WorkerHold, transfer?: Transferable[]): void;
   onmessage: ((ev: { data: WorkerAnswer<Res> }) => void) | null;
   onerror: ((ev: unknown) => void) | null;
   terminate(): void;
@@ -60,6 +65,11 @@ export class WorkerClient<Req, Res> {
       this.pending.set(id, { resolve, reject, timer });
       worker.postMessage({ id, request }, transfer);
     });
+  }
+
+  /** Asks a running Worker to hold off for `holdMs`; never starts one for it (nothing to hold then). */
+  hold(holdMs: number): void {
+    this.worker?.postMessage({ holdMs });
   }
 
   private ensureWorker(): WorkerLike<Req, Res> {
@@ -108,16 +118,24 @@ export class WorkerClient<Req, Res> {
   }
 }
 
-/** The Worker's side: answers each request with `handle`'s result, moving the buffers `transfer` names. */
+/**
+ * The Worker's side: answers each request with `handle`'s result, moving the buffers `transfer` names, and
+ * passes hold hints to `onHold`.
+ */
 export function serveRequests<Req, Res>(
   handle: (request: Req) => Promise<Res>,
   transfer: (result: Res) => Transferable[] = () => [],
+  onHold: (holdMs: number) => void = () => undefined,
 ): void {
   const scope = self as unknown as {
-    onmessage: ((ev: MessageEvent<WorkerRequest<Req>>) => void) | null;
+    onmessage: ((ev: MessageEvent<WorkerRequest<Req> | WorkerHold>) => void) | null;
     postMessage(message: WorkerAnswer<Res>, transfer: Transferable[]): void;
   };
   scope.onmessage = (ev) => {
+    if ('holdMs' in ev.data) {
+      onHold(ev.data.holdMs);
+      return;
+    }
     const { id, request } = ev.data;
     handle(request).then(
       (result) => scope.postMessage({ id, ok: true, result }, transfer(result)),
