@@ -1,25 +1,17 @@
 /**
- * Runs in a plain Chromium page (bundled by `ext-timelapse-format.bench.ts`): encodes one job's worth of
- * preview frames as the extension's GIF and as WebCodecs video through mediabunny, then decodes every
- * output with the browser's own decoders (ImageDecoder for GIF, mediabunny + VideoDecoder for video) to
- * count its frames and measure its quality (PSNR against the frames that went in).
+ * Runs in a plain page of Chromium or Firefox ESR (bundled by `ext-media.bench.ts`): encodes one job's worth of
+ * JPEG previews with the extension's own code, as GIF and as WebM (VP8, VP9, AV1 at three bitrates each), on the
+ * page's thread without pacing, then decodes every output with the browser's own decoders (ImageDecoder for
+ * GIF, mediabunny + VideoDecoder for video) to count its frames and measure its quality (PSNR against the
+ * previews as the extension scales them). Also times the on-demand GIF made from the default video.
  */
-import {
-  ALL_FORMATS,
-  BufferSource,
-  BufferTarget,
-  CanvasSink,
-  CanvasSource,
-  canEncodeVideo,
-  Input,
-  Mp4OutputFormat,
-  Output,
-  QUALITY_MEDIUM,
-  type VideoCodec,
-  WebMOutputFormat,
-} from 'mediabunny';
+import { ALL_FORMATS, BufferSource, CanvasSink, Input } from 'mediabunny';
 import { makeThumbnail } from '../lib/ext/media/thumbnail';
-import { DEFAULT_GIF_OPTIONS, encodeGif, type RgbaFrame } from '../lib/ext/timelapse/gif';
+import { encodeTimelapse, pacer } from '../lib/ext/timelapse/encode';
+import type { RgbaFrame } from '../lib/ext/timelapse/gif';
+import { type FrameBytes, rasterize } from '../lib/ext/timelapse/rasterize';
+import { gifFromVideo } from '../lib/ext/timelapse/to-gif';
+import { DEFAULT_VIDEO, encodeWebm, type VideoCodecName } from '../lib/ext/timelapse/webm';
 
 export interface FormatFigure {
   format: string;
@@ -107,33 +99,12 @@ async function decodeGif(bytes: Uint8Array, frames: RgbaFrame[]): Promise<{ coun
   return { count, psnr: count ? sum / count : 0 };
 }
 
-async function encodeVideo(codec: VideoCodec, frames: RgbaFrame[]): Promise<FormatFigure> {
-  const { width, height } = frames[0]!;
-  const name = `${codec === 'avc' ? 'MP4' : 'WebM'} ${codec.toUpperCase()} (WebCodecs, mediabunny, quality medium)`;
-  if (!(await canEncodeVideo(codec, { width, height }))) {
-    return { format: name, supported: false, bytes: 0, encodeMs: 0, decodedFrames: 0, psnrDb: 0 };
-  }
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-  const t0 = performance.now();
-  const target = new BufferTarget();
-  const output = new Output({
-    format: codec === 'avc' ? new Mp4OutputFormat() : new WebMOutputFormat(),
-    target,
-  });
-  const source = new CanvasSource(canvas, { codec, quality: QUALITY_MEDIUM, keyFrameInterval: 10 });
-  output.addVideoTrack(source, { frameRate: 10 });
-  await output.start();
-  for (const [i, f] of frames.entries()) {
-    ctx.putImageData(new ImageData(new Uint8ClampedArray(f.data), width, height), 0, 0);
-    await source.add(i / 10, 0.1);
-  }
-  await output.finalize();
-  const encodeMs = performance.now() - t0;
-  const buffer = target.buffer!;
-  const input = new Input({ source: new BufferSource(buffer), formats: ALL_FORMATS });
+/** Decodes a WebM back (mediabunny + WebCodecs): frame count and mean PSNR against `frames`. */
+async function decodeVideo(bytes: Uint8Array, frames: RgbaFrame[]): Promise<{ count: number; psnr: number }> {
+  const input = new Input({ source: new BufferSource(bytes), formats: ALL_FORMATS });
   const track = (await input.getPrimaryVideoTrack())!;
-  const sink = new CanvasSink(track, { poolSize: 1 });
+  const { width, height } = frames[0]!;
+  const sink = new CanvasSink(track, { poolSize: 1, width, height, fit: 'fill' });
   let count = 0;
   let sum = 0;
   for await (const wrapped of sink.canvases()) {
@@ -142,45 +113,79 @@ async function encodeVideo(codec: VideoCodec, frames: RgbaFrame[]): Promise<Form
     sum += psnr(data, frames[count]!.data as Uint8ClampedArray);
     count++;
   }
-  return {
-    format: name,
-    supported: true,
-    bytes: buffer.byteLength,
-    encodeMs,
-    decodedFrames: count,
-    psnrDb: count ? sum / count : 0,
-  };
+  input.dispose();
+  return { count, psnr: count ? sum / count : 0 };
 }
 
+const CODECS: VideoCodecName[] = ['vp8', 'vp9', 'av1'];
+const BITRATES = [150_000, 300_000, 600_000];
+
 async function run(opts: { frames: number; sourceSide: number; side: number }): Promise<FormatFigure[]> {
-  // Frames as the extension's Worker gets them: a source decoded, then scaled down on a canvas.
-  const big = new OffscreenCanvas(opts.sourceSide, opts.sourceSide).getContext('2d')!;
-  const small = new OffscreenCanvas(opts.side, opts.side).getContext('2d', { willReadFrequently: true })!;
-  small.imageSmoothingQuality = 'high';
-  const frames: RgbaFrame[] = [];
+  // Previews as ComfyUI sends them (JPEG), decoded and scaled by the extension's own code for the reference.
+  const big = new OffscreenCanvas(opts.sourceSide, opts.sourceSide);
+  const bigCtx = big.getContext('2d')!;
+  const previews: FrameBytes[] = [];
   for (let k = 0; k < opts.frames; k++) {
-    big.putImageData(sourceFrame(k, opts.frames, opts.sourceSide), 0, 0);
-    small.drawImage(big.canvas, 0, 0, opts.side, opts.side);
-    const d = small.getImageData(0, 0, opts.side, opts.side);
-    frames.push({ width: opts.side, height: opts.side, data: d.data });
+    bigCtx.putImageData(sourceFrame(k, opts.frames, opts.sourceSide), 0, 0);
+    const blob = await big.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+    previews.push({ mime: 'image/jpeg', bytes: new Uint8Array(await blob.arrayBuffer()) });
   }
+  const reference = await rasterize(previews, opts.side);
   const out: FormatFigure[] = [];
-  for (const palette of ['global', 'per-frame'] as const) {
+  {
     const t0 = performance.now();
-    const gif = encodeGif(frames, { ...DEFAULT_GIF_OPTIONS, palette });
+    const gif = await encodeTimelapse({ frames: previews, maxSide: opts.side, format: 'gif' });
     const encodeMs = performance.now() - t0;
-    const decoded = await decodeGif(gif, frames);
+    const decoded = await decodeGif(gif!.bytes, reference);
     out.push({
-      format: `GIF (gifenc, ${palette === 'global' ? 'one palette, the default' : 'a palette per frame'})`,
+      format: 'GIF (gifenc, one palette)',
       supported: true,
-      bytes: gif.byteLength,
+      bytes: gif!.bytes.byteLength,
       encodeMs,
       decodedFrames: decoded.count,
       psnrDb: decoded.psnr,
     });
   }
-  for (const codec of ['vp8', 'vp9', 'av1', 'avc'] as VideoCodec[])
-    out.push(await encodeVideo(codec, frames));
+  let chosen: Uint8Array | undefined;
+  for (const codec of CODECS) {
+    for (const bitrate of BITRATES) {
+      const settings = { ...DEFAULT_VIDEO, codecs: [codec], bitrate };
+      const isDefault = codec === DEFAULT_VIDEO.codecs[0] && bitrate === DEFAULT_VIDEO.bitrate;
+      const format = `WebM ${codec.toUpperCase()} ${bitrate / 1000} kbps${isDefault ? ' (the default)' : ''}`;
+      const t0 = performance.now();
+      const r = await encodeWebm(previews, opts.side, pacer(0), { settings });
+      const encodeMs = performance.now() - t0;
+      if (!r.ok || !r.result) {
+        out.push({ format, supported: false, bytes: 0, encodeMs: 0, decodedFrames: 0, psnrDb: 0 });
+        continue;
+      }
+      if (isDefault) chosen = r.result.bytes;
+      const decoded = await decodeVideo(r.result.bytes, reference);
+      out.push({
+        format,
+        supported: true,
+        bytes: r.result.bytes.byteLength,
+        encodeMs,
+        decodedFrames: decoded.count,
+        psnrDb: decoded.psnr,
+      });
+    }
+  }
+  if (chosen) {
+    // what a user's "GIF" click costs: the stored video decoded and written as a GIF
+    const t0 = performance.now();
+    const gif = await gifFromVideo(chosen);
+    const encodeMs = performance.now() - t0;
+    const decoded = await decodeGif(gif.bytes, reference);
+    out.push({
+      format: 'GIF made on demand from the default video',
+      supported: true,
+      bytes: gif.bytes.byteLength,
+      encodeMs,
+      decodedFrames: decoded.count,
+      psnrDb: decoded.psnr,
+    });
+  }
   return out;
 }
 

@@ -2,7 +2,7 @@
 
 import { browser } from 'wxt/browser';
 import { i18n } from '#i18n';
-import type { WebSocketCtor } from '@/lib/comfy/types';
+import { systemClock, type WebSocketCtor } from '@/lib/comfy/types';
 import {
   type BackgroundApis,
   directNotices,
@@ -14,6 +14,7 @@ import { openDb } from '@/lib/ext/db';
 import { startEngineHost } from '@/lib/ext/engine/host';
 import { fromWxtI18n } from '@/lib/ext/i18n';
 import { LIVE_CHANNEL } from '@/lib/ext/protocol';
+import { startMediaPipeline } from '@/lib/ext/timelapse/browser';
 
 export default defineBackground(() => {
   const db = openDb();
@@ -26,6 +27,13 @@ export default defineBackground(() => {
   const log = (msg: string, e?: unknown) => console.warn(`[comfypulse] ${msg}`, e);
 
   let bg: ReturnType<typeof setupBackground> | undefined;
+  // The timelapse recorder (its encoder in a Worker) and the thumbnail scaler run in Firefox's background
+  // page as in Chrome's offscreen document: Workers, OffscreenCanvas, createImageBitmap and WebCodecs exist
+  // there (e2e-firefox/timelapse.spec.ts).
+  const firefoxMedia = () => {
+    const { timelapse, thumbnail } = startMediaPipeline({ db, clock: systemClock, log });
+    return { timelapse, thumbnail };
+  };
   const engine = import.meta.env.FIREFOX
     ? // Firefox has no offscreen documents, and its background page may hold sockets itself.
       inProcessEngineLink(
@@ -39,6 +47,7 @@ export default defineBackground(() => {
           t,
           extensionOrigin: new URL(browser.runtime.getURL('/')).origin,
           notifyDirect: directNotices(() => bg?.handlers),
+          ...firefoxMedia(),
           log,
         }).handlers,
       )

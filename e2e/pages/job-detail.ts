@@ -24,7 +24,13 @@ export class JobDetailPage {
     return this.page.locator('[data-testid="job-timelapse"]');
   }
 
+  /** The stored file (the video; a GIF where the browser could not encode video). */
   download(): Locator {
     return this.page.locator('[data-testid="timelapse-download"]');
+  }
+
+  /** The GIF made from the video on demand. */
+  downloadGif(): Locator {
+    return this.page.locator('[data-testid="timelapse-download-gif"]');
   }
 }

@@ -4,24 +4,15 @@ import { systemClock, type WebSocketCtor } from '@/lib/comfy/types';
 import { openDb } from '@/lib/ext/db';
 import { startEngineHost } from '@/lib/ext/engine/host';
 import { loadRuntimeTranslator } from '@/lib/ext/i18n-runtime';
-import { makeThumbnail } from '@/lib/ext/media/thumbnail';
 import { LIVE_CHANNEL } from '@/lib/ext/protocol';
-import { startTimelapseRecorder } from '@/lib/ext/timelapse/recorder';
-import { WorkerEncoder, type WorkerLike } from '@/lib/ext/timelapse/worker-encoder';
+import { startMediaPipeline } from '@/lib/ext/timelapse/browser';
 
 async function main() {
   const t = await loadRuntimeTranslator((p) => browser.runtime.getURL(p as '/'), navigator.languages);
   const db = openDb();
   const log = (msg: string, e?: unknown) => console.warn(`[comfypulse engine] ${msg}`, e);
   // Timelapses are encoded in a Worker, so the sockets on this document's thread never wait for them.
-  const encoder = new WorkerEncoder(
-    () =>
-      new Worker(new URL('../../lib/ext/timelapse/encode.worker.ts', import.meta.url), {
-        type: 'module',
-      }) as unknown as WorkerLike,
-    systemClock,
-  );
-  const { recorder } = startTimelapseRecorder({ db, clock: systemClock, encoder, log });
+  const media = startMediaPipeline({ db, clock: systemClock, log });
   startEngineHost({
     db,
     runtime: browser.runtime,
@@ -30,8 +21,8 @@ async function main() {
     fetch: (input, init) => fetch(input, init),
     t,
     extensionOrigin: new URL(browser.runtime.getURL('/')).origin,
-    timelapse: recorder,
-    thumbnail: (data) => makeThumbnail(data),
+    timelapse: media.timelapse,
+    thumbnail: media.thumbnail,
     log,
   });
 }

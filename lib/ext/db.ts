@@ -92,6 +92,10 @@ export interface BlobRecord {
   height?: number;
   encodeMs?: number;
   encodeElapsedMs?: number;
+  /** Timelapses stored as video: the codec (`av1`). */
+  codec?: string;
+  /** Timelapses stored as GIF because the browser could not encode video: why (shown to the user). */
+  fallback?: string;
 }
 
 export interface ConnectionRecord {

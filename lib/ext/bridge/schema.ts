@@ -5,7 +5,7 @@
  */
 // zod/mini: the relay runs in every server tab, where the full zod bundle would cost ~90 kB of parsing
 import { z } from 'zod/mini';
-import { PREVIEW_FRAME, TAP_PREVIEW_MAX_BYTES, TAPPED_TYPES } from './tap';
+import { PREVIEW_FRAME, TAP_PREVIEW_MAX_BYTES, TAPPED_TYPES, WORKFLOW_FRAME } from './tap';
 
 /** At most this many frames per message (the tap flushes every 30 ms, so a burst is far smaller). */
 export const MAX_TAB_FRAMES = 500;
@@ -17,7 +17,7 @@ export const MAX_TAB_FRAMES = 500;
 export const MAX_TAB_MESSAGE_CHARS = Math.ceil((TAP_PREVIEW_MAX_BYTES * 4) / 3) + 1024 * 1024;
 
 export const tabFrameSchema = z.object({
-  type: z.enum([...TAPPED_TYPES, PREVIEW_FRAME]),
+  type: z.enum([...TAPPED_TYPES, PREVIEW_FRAME, WORKFLOW_FRAME]),
   data: z.record(z.string(), z.unknown()),
 });
 

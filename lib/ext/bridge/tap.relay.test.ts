@@ -1,6 +1,15 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createRelay, type RelaySend } from './relay';
-import { attachTap, TAP_SOURCE, type TapMessage, type TapWindow } from './tap';
+import {
+  attachTap,
+  NAME_TTL_MS,
+  START_GRACE_MS,
+  TAP_SOURCE,
+  type TapMessage,
+  type TapWindow,
+  WORKFLOW_FRAME,
+  WORKFLOW_NAME_MAX,
+} from './tap';
 
 function fakeWindow() {
   const posted: TapMessage[] = [];
@@ -83,6 +92,99 @@ describe('tab tap', () => {
     expect(posted).toEqual([{ source: TAP_SOURCE, reconnected: true }]);
   });
 
+  describe('workflow names', () => {
+    /** A tab with the frontend's workspace store, its active workflow named `name`. */
+    function tabWith(name: string | undefined) {
+      const f = fakeWindow();
+      const api = new EventTarget();
+      const workspace = { workflow: { activeWorkflow: name === undefined ? null : { filename: name } } };
+      f.win.app = { api, extensionManager: workspace };
+      let clock = 0;
+      attachTap(f.win, { now: () => clock });
+      const names = () => {
+        f.runTimers();
+        return f.posted
+          .flatMap((m) => ('frames' in m ? m.frames : []))
+          .filter((fr) => fr.type === WORKFLOW_FRAME);
+      };
+      return {
+        api,
+        names,
+        open: (n: string) => {
+          workspace.workflow.activeWorkflow = { filename: n };
+        },
+        advance: (ms: number) => {
+          clock += ms;
+        },
+      };
+    }
+    const start = (api: EventTarget, id: string) =>
+      api.dispatchEvent(new CustomEvent('execution_start', { detail: { prompt_id: id, timestamp: 1 } }));
+
+    it('names the prompts a promptQueued lists (newer frontends) with the workflow open when it fired', () => {
+      const t = tabWith('Portraits v2');
+      t.api.dispatchEvent(
+        new CustomEvent('promptQueued', { detail: { number: 0, batchCount: 2, promptIds: ['a', 'b', 7] } }),
+      );
+      t.open('Other');
+      start(t.api, 'a');
+      expect(t.names()).toEqual([
+        { type: WORKFLOW_FRAME, data: { prompt_id: 'a', name: 'Portraits v2' } },
+        { type: WORKFLOW_FRAME, data: { prompt_id: 'b', name: 'Portraits v2' } },
+      ]);
+    });
+
+    it('without ids, gives each prompt that starts the oldest waiting name, once', () => {
+      const t = tabWith('First');
+      t.api.dispatchEvent(
+        new CustomEvent('promptQueued', { detail: { number: 0, batchCount: 2, requestId: 1 } }),
+      );
+      t.open('  Second  ');
+      t.api.dispatchEvent(
+        new CustomEvent('promptQueued', { detail: { number: 1, batchCount: 1, requestId: 2 } }),
+      );
+      t.open('Third');
+      for (const id of ['p1', 'p1', 'p2', 'p3', 'p4']) start(t.api, id);
+      expect(t.names().map((f) => f.data)).toEqual([
+        { prompt_id: 'p1', name: 'First' },
+        { prompt_id: 'p2', name: 'First' },
+        { prompt_id: 'p3', name: 'Second' },
+      ]);
+    });
+
+    it('names a prompt that started before its queue request returned (a whole batch, too)', () => {
+      const t = tabWith('Fast');
+      start(t.api, 'early');
+      t.advance(START_GRACE_MS + 1);
+      start(t.api, 'b1');
+      start(t.api, 'b2');
+      t.api.dispatchEvent(new CustomEvent('promptQueued', { detail: { number: 0, batchCount: 3 } }));
+      start(t.api, 'b3');
+      expect(t.names().map((f) => f.data)).toEqual([
+        { prompt_id: 'b1', name: 'Fast' },
+        { prompt_id: 'b2', name: 'Fast' },
+        { prompt_id: 'b3', name: 'Fast' },
+      ]);
+    });
+
+    it('drops names no prompt claimed in time, and names nothing without an open workflow', () => {
+      const t = tabWith('Stale');
+      t.api.dispatchEvent(new CustomEvent('promptQueued', { detail: { number: 0, batchCount: 1 } }));
+      t.advance(NAME_TTL_MS + 1);
+      start(t.api, 'late');
+      const none = tabWith(undefined);
+      none.api.dispatchEvent(new CustomEvent('promptQueued', { detail: { number: 0, batchCount: 1 } }));
+      start(none.api, 'x');
+      expect([...t.names(), ...none.names()]).toEqual([]);
+    });
+
+    it('caps a long name', () => {
+      const t = tabWith('n'.repeat(1000));
+      t.api.dispatchEvent(new CustomEvent('promptQueued', { detail: { promptIds: ['a'] } }));
+      expect((t.names()[0]!.data as { name: string }).name).toHaveLength(WORKFLOW_NAME_MAX);
+    });
+  });
+
   it('gives up quietly on a page that never gets a ComfyUI api', () => {
     const { win, posted, runTimers } = fakeWindow();
     attachTap(win, { pollMs: 10, waitMs: 50 });
@@ -110,7 +212,10 @@ describe('tab relay', () => {
 
   it('forwards valid tap frames from its own window only, as engine:tabFrames', () => {
     const { sent, deliver } = relayOn();
-    const frames = [{ type: 'progress', data: { value: 1, max: 2, prompt_id: 'p' } }];
+    const frames = [
+      { type: 'progress', data: { value: 1, max: 2, prompt_id: 'p' } },
+      { type: WORKFLOW_FRAME, data: { prompt_id: 'p', name: 'Portraits' } },
+    ];
     deliver({ source: TAP_SOURCE, frames });
     deliver({ source: TAP_SOURCE, frames }, {});
     deliver({ source: 'someone-else', frames });

@@ -123,6 +123,19 @@ export class ServerConnection {
     return this.client.reconcileNow();
   }
 
+  /**
+   * The workflow `promptId` came from, as the tab bridge relayed it (already validated and capped). Kept with
+   * the job's record from now on; a job already known is shown and written with it at once.
+   */
+  nameJob(promptId: string, workflowName: string): void {
+    const jobKey = jobKeyOf(this.server.id, promptId);
+    this.writer.keep(jobKey, { workflowName });
+    const job = this.client.getJob(promptId);
+    if (!job) return;
+    this.deps.broadcast({ kind: 'job', job: this.writer.liveRecord(job) });
+    this.writer.update(job);
+  }
+
   /** Queues a prompt with our clientId, so this connection receives its full event stream. */
   submit(prompt: ApiPrompt, previewMethod?: PreviewMethod): Promise<string> {
     return this.client.submit(prompt, { previewMethod: previewMethod ?? null });

@@ -257,6 +257,23 @@ describe('engine against the simulator (origin check and Sec-Fetch guard on)', (
     }
   });
 
+  it('stores the workflow name the tab bridge relayed on the job record, from a server page only', async () => {
+    h = await startHarness(sim.url);
+    await connected(h);
+    const id = await otherClientSubmits(stepsWorkflow(6, 100), 'comfyui-tab-2');
+    const frame = (name: unknown) => ({ type: 'workflow', data: { prompt_id: id, name } });
+    // before the engine may have seen the job at all: the name waits for it
+    expect(h.engine.ingestTabFrames('http://127.0.0.1:1/', [frame('Foreign')])).toBe(0);
+    expect(h.engine.ingestTabFrames(`${sim.url}/`, [frame('\u0000 \n'), frame(42)])).toBe(0);
+    expect(h.engine.ingestTabFrames(`${sim.url}/`, [frame('Portraits\u0007\n  v2')])).toBe(1);
+    const done = await h.waitForJob((j) => j.promptId === id && j.active === 0, 15_000, 'named job end');
+    expect(done.workflowName).toBe('Portraits v2');
+    expect((await h.db.jobs.get(done.key))?.workflowName).toBe('Portraits v2');
+    expect(
+      h.live.some((m) => m.kind === 'job' && m.job.promptId === id && m.job.workflowName === 'Portraits v2'),
+    ).toBe(true);
+  });
+
   it('is polite: no HTTP while idle, and polls at most every 2 s while only a foreign job runs', async () => {
     const calls: string[] = [];
     const base = fetchWithOrigin(new URL(sim.url).origin);

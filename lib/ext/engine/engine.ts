@@ -9,7 +9,13 @@ import { z } from 'zod';
 import type { ComfyError } from '../../comfy/errors';
 import { toComfyEvent } from '../../comfy/messages';
 import type { ApiPrompt, ComfyEvent, ConnectionState } from '../../comfy/types';
-import { PREVIEW_FRAME, TAP_PREVIEW_MAX_BYTES, TAPPED_TYPES } from '../bridge/tap';
+import {
+  PREVIEW_FRAME,
+  TAP_PREVIEW_MAX_BYTES,
+  TAPPED_TYPES,
+  WORKFLOW_FRAME,
+  WORKFLOW_NAME_MAX,
+} from '../bridge/tap';
 import type { ServerRecord } from '../db';
 import type { Translate } from '../i18n';
 import type { CancelOutcome, DoctorReport, ProtocolRequest, ProtocolResponse } from '../protocol';
@@ -76,8 +82,23 @@ export function tabPreviewEvent(data: unknown): ComfyEvent | null {
   };
 }
 
+const tabWorkflowSchema = z.object({ prompt_id: z.string().min(1).max(200), name: z.string().max(10_000) });
+
+/**
+ * The workflow name the tab bridge relayed for a prompt: remote text, so control characters and runs of
+ * white space become one space, and it is capped at WORKFLOW_NAME_MAX characters; null when nothing is left.
+ */
+export function tabWorkflowName(data: unknown): { promptId: string; name: string } | null {
+  const p = tabWorkflowSchema.safeParse(data);
+  if (!p.success) return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this removes
+  const name = p.data.name.replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  if (!name) return null;
+  return { promptId: p.data.prompt_id, name: [...name].slice(0, WORKFLOW_NAME_MAX).join('') };
+}
+
 /** What the tab bridge may feed in: exactly what the tap relays (per-prompt events only). */
-const TAB_TYPES: ReadonlySet<string> = new Set([PREVIEW_FRAME, ...TAPPED_TYPES]);
+const TAB_TYPES: ReadonlySet<string> = new Set([PREVIEW_FRAME, WORKFLOW_FRAME, ...TAPPED_TYPES]);
 
 function signature(s: ServerRecord): string {
   return JSON.stringify([s.url, s.token ?? '', s.tokenMode, s.clientId, s.enabled]);
@@ -325,6 +346,14 @@ export class Engine {
     let applied = 0;
     for (const f of frames) {
       if (!TAB_TYPES.has(f.type)) continue;
+      if (f.type === WORKFLOW_FRAME) {
+        const named = tabWorkflowName(f.data);
+        if (named) {
+          conn.nameJob(named.promptId, named.name);
+          applied++;
+        }
+        continue;
+      }
       const ev = f.type === PREVIEW_FRAME ? tabPreviewEvent(f.data) : toComfyEvent(f);
       if (ev && conn.client.ingestExternal(ev)) applied++;
     }

@@ -30,6 +30,7 @@ async function hostWithTwoServersDown() {
   const ws = fakeWebSocketServer();
   const online = new EventTarget() as EventTarget & OnlineEvents;
   let listener: ((m: unknown, s: MessageSender, r: (x: unknown) => void) => true | undefined) | undefined;
+  const pagesOpened: number[] = [];
   const host = startEngineHost({
     db,
     runtime: { sendMessage: async () => ({ ok: true }), onMessage: { addListener: (cb) => (listener = cb) } },
@@ -42,6 +43,7 @@ async function hostWithTwoServersDown() {
     extensionOrigin: 'chrome-extension://x',
     clock,
     onlineEvents: online,
+    timelapse: { addFrame: () => undefined, finish: () => undefined, pageOpened: () => pagesOpened.push(1) },
   });
   const dialsTo = (base: string) =>
     ws.sockets.filter((s) => s.url.startsWith(base.replace('http', 'ws'))).length;
@@ -56,6 +58,7 @@ async function hostWithTwoServersDown() {
     host,
     ws,
     online,
+    pagesOpened,
     listener: () => listener!,
     dialsTo,
     ask,
@@ -76,11 +79,12 @@ describe('engine host: signals that the server may be back', () => {
     }
   });
 
-  it('a page opening (engine:status from bg:ensureEngine) dials every waiting connection, and still answers', async () => {
+  it('a page opening (engine:status from bg:ensureEngine) dials every waiting connection, holds an encode off, and still answers', async () => {
     const h = await hostWithTwoServersDown();
     try {
       expect(await h.ask('engine:status')).toEqual({ startedAt: h.host.startedAt });
       expect([h.dialsTo(A), h.dialsTo(B)]).toEqual([2, 2]);
+      expect(h.pagesOpened).toHaveLength(1);
     } finally {
       h.host.stop();
     }

@@ -48,6 +48,8 @@ export interface EngineHostDeps {
   timelapse?: {
     addFrame(jobKey: string, mime: string, bytes: Uint8Array): void;
     finish(jobKey: string, job: JobState): unknown;
+    /** A page opened (`engine:status`): an encode in progress yields the CPU to it for a moment. */
+    pageOpened?(): void;
   };
   /** Scales an output down to the stored thumbnail (`lib/ext/media/thumbnail.ts`). */
   thumbnail?(data: Blob): Promise<Blob>;
@@ -148,6 +150,7 @@ export function startEngineHost(deps: EngineHostDeps): EngineHost {
     // only bg:ensureEngine asks, when a page opens: someone is looking, so waiting connections dial now
     'engine:status': () => {
       engine.dialNow();
+      deps.timelapse?.pageOpened?.();
       return { startedAt };
     },
     // the sender policy admits these from a configured server's tab only; the payload is checked here

@@ -5,7 +5,7 @@ import { activeFlag, type JobRecord, type NodeRunRecord } from '../db';
 import { jobKeyOf } from '../storage/repo';
 
 /** Fields the service worker or the engine's side effects own; a tracker update never clears them. */
-export type KeptFields = Pick<JobRecord, 'createdAt' | 'notifiedAt' | 'thumbKey'>;
+export type KeptFields = Pick<JobRecord, 'createdAt' | 'notifiedAt' | 'thumbKey' | 'workflowName'>;
 
 export function toJobRecord(serverId: string, job: JobState, kept: KeptFields): JobRecord {
   // cloneJob copies exactly the defined fields of JobState; the tracker's reconciliation flag stays in memory
@@ -21,6 +21,7 @@ export function toJobRecord(serverId: string, job: JobState, kept: KeptFields): 
   if (cls !== undefined) rec.currentClassType = cls;
   if (kept.notifiedAt !== undefined) rec.notifiedAt = kept.notifiedAt;
   if (kept.thumbKey !== undefined) rec.thumbKey = kept.thumbKey;
+  if (kept.workflowName !== undefined) rec.workflowName = kept.workflowName;
   return rec;
 }
 
@@ -34,6 +35,7 @@ export function toJobState(rec: JobRecord): JobState {
     currentClassType: _cc,
     thumbKey: _t,
     notifiedAt: _n,
+    workflowName: _w,
     ...state
   } = rec;
   return state;

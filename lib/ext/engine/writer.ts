@@ -27,7 +27,7 @@ export class JobWriter {
   private previews = new Map<string, BlobRecord>();
   private lastStatus = new Map<string, string>();
   private lastNodes = new Map<string, JobState['nodes']>();
-  /** createdAt / notifiedAt / thumbKey as last read, so live records carry them too. */
+  /** createdAt / notifiedAt / thumbKey / workflowName as last read, so live records carry them too. */
   private kept = new Map<string, KeptFields>();
   private timer: unknown;
   private running: Promise<void> | null = null;
@@ -58,7 +58,12 @@ export class JobWriter {
 
   /** Seeds what the database already holds for a job being resumed. */
   remember(rec: JobRecord): void {
-    this.kept.set(rec.key, { createdAt: rec.createdAt, notifiedAt: rec.notifiedAt, thumbKey: rec.thumbKey });
+    this.kept.set(rec.key, {
+      createdAt: rec.createdAt,
+      notifiedAt: rec.notifiedAt,
+      thumbKey: rec.thumbKey,
+      workflowName: rec.workflowName,
+    });
     this.lastStatus.set(rec.key, rec.status);
     this.lastNodes.set(rec.key, rec.nodes);
   }
@@ -87,7 +92,7 @@ export class JobWriter {
     this.requestFlush(this.flushMs);
   }
 
-  /** Sets a field the engine's side effects own (thumbnail) so later flushes keep it. */
+  /** Sets a field the engine's side effects own (thumbnail, workflow name) so later flushes keep it. */
   keep(jobKey: string, fields: Partial<KeptFields>): void {
     Object.assign(this.keptFor(jobKey), fields);
   }
@@ -151,6 +156,8 @@ export class JobWriter {
             kept.createdAt = prev.createdAt;
             if (prev.notifiedAt !== undefined) kept.notifiedAt = prev.notifiedAt;
             if (prev.thumbKey !== undefined) kept.thumbKey = prev.thumbKey;
+            // a name relayed by the tab bridge wins; one stored earlier is kept
+            kept.workflowName ??= prev.workflowName;
           }
           return toJobRecord(this.serverId, job, kept);
         });

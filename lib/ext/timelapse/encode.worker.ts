@@ -1,21 +1,15 @@
 /**
- * The timelapse Worker, started by the offscreen document (`worker-encoder.ts`): decoding, scaling,
- * quantising and LZW-compressing 64 frames takes long enough that it must not share a thread with the
- * engine's sockets.
+ * The timelapse Worker, started by the engine's document (the offscreen document in Chrome, the background
+ * page in Firefox; `browser.ts`): decoding, scaling and encoding 64 frames takes long enough that it must
+ * not share a thread with the engine's sockets.
  */
-import { DEFAULT_REST_RATIO, encodeTimelapse } from './encode';
-import type { WorkerAnswer, WorkerRequest } from './worker-encoder';
+import { DEFAULT_REST_RATIO, type EncodeRequest, encodeTimelapse, holdGate } from './encode';
+import { serveRequests } from './worker-client';
 
-const scope = self as unknown as {
-  onmessage: ((ev: MessageEvent<WorkerRequest>) => void) | null;
-  postMessage(message: WorkerAnswer, transfer: Transferable[]): void;
-};
-
-scope.onmessage = (ev) => {
-  const { id, request } = ev.data;
-  encodeTimelapse({ restRatio: DEFAULT_REST_RATIO, ...request }).then(
-    (result) => scope.postMessage({ id, ok: true, result }, result ? [result.bytes.buffer] : []),
-    (e: unknown) =>
-      scope.postMessage({ id, ok: false, error: e instanceof Error ? e.message : String(e) }, []),
-  );
-};
+const gate = holdGate();
+serveRequests(
+  (request: EncodeRequest) =>
+    encodeTimelapse({ restRatio: DEFAULT_REST_RATIO, ...request }, { held: gate.left }),
+  (result) => (result ? [result.bytes.buffer as ArrayBuffer] : []),
+  (ms) => gate.hold(ms),
+);

@@ -5,7 +5,7 @@
  * One palette for the whole animation, quantised from pixels sampled across it (the last frame, the
  * result, weighted twice): measured on this 2-core machine, quantising every frame on its own took 3 s to
  * over 20 s per 64-frame job (gifenc's quantiser slows down with the number of distinct colours, and early
- * diffusion previews are noise), against under 1 s with one palette (`bench/ext-timelapse-format.bench.ts`).
+ * diffusion previews are noise), against under 1 s with one palette (`bench/ext-media.bench.ts`).
  * The last frame is held longer so the animation rests on the result before it loops.
  */
 import { applyPalette, GIFEncoder, type Palette, quantize } from 'gifenc';
@@ -32,16 +32,27 @@ export const DEFAULT_GIF_OPTIONS: GifOptions = { delayMs: 100, lastDelayMs: 1500
 const PALETTE_FRAMES = 8;
 const PALETTE_PIXELS_PER_FRAME = 16_384;
 
-/** One palette for the animation from an even sample of its frames' pixels, the last frame twice. */
-export function globalPalette(frames: readonly RgbaFrame[]): Palette {
-  const n = frames.length;
-  const picks = new Set<number>();
-  for (let i = 0; i < PALETTE_FRAMES; i++)
-    picks.add(Math.round((i * (n - 1)) / Math.max(1, PALETTE_FRAMES - 1)));
-  const chosen = [...picks].map((i) => frames[i]!);
-  chosen.push(frames[n - 1]!);
-  const parts: Uint8Array[] = [];
-  for (const f of chosen) {
+/**
+ * Collects the pixels one palette for an animation of `count` frames is quantised from: an even sample of
+ * its frames, the last one (the result) weighted twice. Frames can be offered one at a time as they are
+ * decoded, so a caller never needs to hold the whole animation.
+ */
+export class PaletteSampler {
+  private readonly picks = new Set<number>();
+  private readonly parts: Uint8Array[] = [];
+
+  constructor(private readonly count: number) {
+    for (let i = 0; i < PALETTE_FRAMES; i++)
+      this.picks.add(Math.round((i * (count - 1)) / Math.max(1, PALETTE_FRAMES - 1)));
+  }
+
+  /** Whether frame `index` feeds the palette. */
+  wants(index: number): boolean {
+    return this.picks.has(index);
+  }
+
+  add(index: number, f: RgbaFrame): void {
+    if (!this.wants(index)) return;
     const pixels = f.data.length / 4;
     const step = Math.max(1, Math.floor(pixels / PALETTE_PIXELS_PER_FRAME));
     const out = new Uint8Array(Math.ceil(pixels / step) * 4);
@@ -50,15 +61,54 @@ export function globalPalette(frames: readonly RgbaFrame[]): Palette {
       out.set(f.data.subarray(p * 4, p * 4 + 4), o);
       o += 4;
     }
-    parts.push(out.subarray(0, o));
+    const part = out.subarray(0, o);
+    this.parts.push(part);
+    if (index === this.count - 1) this.parts.push(part);
   }
-  const sample = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    sample.set(p, o);
-    o += p.length;
+
+  palette(): Palette {
+    const sample = new Uint8Array(this.parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of this.parts) {
+      sample.set(p, o);
+      o += p.length;
+    }
+    return quantize(sample, 256, { format: 'rgb444' });
   }
-  return quantize(sample, 256, { format: 'rgb444' });
+}
+
+/** One palette for the animation from an even sample of its frames' pixels, the last frame twice. */
+export function globalPalette(frames: readonly RgbaFrame[]): Palette {
+  const sampler = new PaletteSampler(frames.length);
+  frames.forEach((f, i) => {
+    sampler.add(i, f);
+  });
+  return sampler.palette();
+}
+
+/**
+ * A looping GIF written a frame at a time. Frames written without their own palette use the first frame's
+ * (the global colour table).
+ */
+export function gifWriter() {
+  const gif = GIFEncoder();
+  let written = 0;
+  return {
+    write(f: RgbaFrame, palette: Palette, delayMs: number, ownPalette = false): void {
+      gif.writeFrame(applyPalette(f.data, palette, 'rgb444'), f.width, f.height, {
+        // the first frame carries the global colour table; later frames reuse it unless they have their own
+        ...(written === 0 || ownPalette ? { palette } : {}),
+        delay: delayMs,
+        // repeat applies to the first frame only: loop forever
+        ...(written === 0 ? { repeat: 0 } : {}),
+      });
+      written++;
+    },
+    bytes(): Uint8Array {
+      gif.finish();
+      return gif.bytes();
+    },
+  };
 }
 
 function checkFrames(frames: readonly RgbaFrame[]): RgbaFrame {
@@ -84,7 +134,7 @@ function checkFrames(frames: readonly RgbaFrame[]): RgbaFrame {
 export function gifSteps(frames: readonly RgbaFrame[], opts: GifOptions = DEFAULT_GIF_OPTIONS) {
   checkFrames(frames);
   const shared = (opts.palette ?? 'global') === 'global' ? globalPalette(frames) : undefined;
-  const gif = GIFEncoder();
+  const gif = gifWriter();
   let i = 0;
   return {
     /** Writes the next frame; false once every frame is written. */
@@ -92,20 +142,11 @@ export function gifSteps(frames: readonly RgbaFrame[], opts: GifOptions = DEFAUL
       const f = frames[i];
       if (!f) return false;
       const palette = shared ?? quantize(f.data, 256, { format: 'rgb444' });
-      gif.writeFrame(applyPalette(f.data, palette, 'rgb444'), f.width, f.height, {
-        // the first frame carries the global colour table; later frames reuse it unless they have their own
-        ...(i === 0 || !shared ? { palette } : {}),
-        delay: i === frames.length - 1 ? opts.lastDelayMs : opts.delayMs,
-        // repeat applies to the first frame only: loop forever
-        ...(i === 0 ? { repeat: 0 } : {}),
-      });
+      gif.write(f, palette, i === frames.length - 1 ? opts.lastDelayMs : opts.delayMs, !shared);
       i++;
       return i < frames.length;
     },
-    bytes(): Uint8Array {
-      gif.finish();
-      return gif.bytes();
-    },
+    bytes: () => gif.bytes(),
   };
 }
 

@@ -7,10 +7,18 @@ import { DEFAULT_SETTINGS } from '../settings';
 import { timelapseBlobKey } from '../storage/repo';
 import { freshDb, makeJob } from '../testing/records';
 import { encodeTimelapse } from './encode';
-import { MAX_FRAME_BYTES, type RecorderSettings, TimelapseRecorder } from './recorder';
-import type { TimelapseEncoder } from './worker-encoder';
+import {
+  MAX_FRAME_BYTES,
+  PAGE_OPEN_HOLD_MS,
+  type RecorderSettings,
+  type TimelapseEncoder,
+  TimelapseRecorder,
+} from './recorder';
 
-const realEncoder: TimelapseEncoder = { encode: (req) => encodeTimelapse(req, fakeRasterEnv()) };
+// The GIF path, which runs in Node; the video path needs WebCodecs and is tested in browsers (e2e/timelapse-media.spec.ts).
+const realEncoder: TimelapseEncoder = {
+  encode: (req) => encodeTimelapse({ ...req, format: 'gif' }, { raster: fakeRasterEnv() }),
+};
 
 function settings(
   over: Partial<RecorderSettings['timelapse']> = {},
@@ -113,6 +121,13 @@ describe('TimelapseRecorder', () => {
     expect(await db.jobs.count()).toBe(2);
   });
 
+  it('asks the encoder to hold off for a page that opens', async () => {
+    const holds: number[] = [];
+    const { recorder } = await setup({ ...realEncoder, hold: (ms) => holds.push(ms) });
+    recorder.pageOpened();
+    expect(holds).toEqual([PAGE_OPEN_HOLD_MS]);
+  });
+
   it('runs encodes one at a time, in the order jobs ended, and a failure costs only that job', async () => {
     let running = 0;
     let maxRunning = 0;
@@ -125,7 +140,7 @@ describe('TimelapseRecorder', () => {
         running--;
         order.push(req.frames.length);
         if (req.frames.length === 2) throw new Error('boom');
-        return encodeTimelapse(req, fakeRasterEnv());
+        return realEncoder.encode(req);
       },
     };
     const { db, recorder, log } = await setup(encoder);

@@ -1,7 +1,8 @@
 /**
  * The timelapse recorder: the engine hands it every preview frame of a job (`addFrame`) and the job's end
  * (`finish`); it samples the frames evenly as they come, encodes the animation off the engine's thread
- * (a Worker, through `TimelapseEncoder`) and stores it with the job, within the byte budget.
+ * (a Worker, through `TimelapseEncoder`: WebM video, or a GIF where the browser cannot encode video) and
+ * stores it with the job, within the byte budget.
  *
  * Invariants:
  * - Memory is bounded: at most `MAX_JOBS` jobs are sampled at once (the oldest is dropped beyond that),
@@ -18,15 +19,28 @@ import type { Clock, JobState } from '../../comfy/types';
 import type { ComfyPulseDB } from '../db';
 import { DEFAULT_SETTINGS, getSettings, type Settings } from '../settings';
 import { enforceByteBudget } from '../storage/retention';
+import type { EncodedTimelapse, EncodeRequest } from './encode';
 import type { FrameBytes } from './rasterize';
 import { EvenSampler } from './sampler';
 import { storeTimelapse } from './store';
-import type { TimelapseEncoder } from './worker-encoder';
 
 export const MAX_JOBS = 16;
 export const MAX_HELD_BYTES = 32 * 1024 * 1024;
 /** Larger "previews" are full-size images (SaveImageWebsocket), not frames of a run: never sampled. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+
+export interface TimelapseEncoder {
+  /** Resolves to null when none of the frames could be decoded. */
+  encode(request: EncodeRequest): Promise<EncodedTimelapse | null>;
+  /** Asks an encode in progress to hold off for `ms` (between frames). */
+  hold?(ms: number): void;
+}
+
+/**
+ * How long an encode holds off when a page opens: the page's renderer, bundle and first query need the CPU
+ * most then (`bench/ext-open.bench.ts`: first entry at about 150-200 ms), and a timelapse can wait.
+ */
+export const PAGE_OPEN_HOLD_MS = 500;
 
 export type RecorderSettings = Pick<Settings, 'timelapse' | 'previewBudgetBytes'>;
 
@@ -80,6 +94,11 @@ export class TimelapseRecorder {
     const { maxSide } = this.settings.timelapse;
     this.chain = this.chain.then(() => this.encodeAndStore(jobKey, frames, maxSide));
     return this.chain;
+  }
+
+  /** A page of the extension opened: an encode in progress yields the CPU to it for a moment. */
+  pageOpened(): void {
+    this.deps.encoder.hold?.(PAGE_OPEN_HOLD_MS);
   }
 
   /** Resolves when every encode requested so far has been stored (or has failed). */

@@ -28,6 +28,8 @@ export async function storeTimelapse(
     height: enc.height,
     encodeMs: Math.round(enc.encodeMs),
     encodeElapsedMs: Math.round(enc.elapsedMs),
+    ...(enc.codec ? { codec: enc.codec } : {}),
+    ...(enc.fallback ? { fallback: enc.fallback } : {}),
   };
   return db.transaction('rw', db.jobs, db.blobs, async () => {
     if ((await db.jobs.where('key').equals(jobKey).count()) === 0) return false;

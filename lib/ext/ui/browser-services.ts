@@ -2,6 +2,7 @@
 import { browser } from 'wxt/browser';
 import { systemClock } from '../../comfy/types';
 import { openDb } from '../db';
+import { workerGifMaker } from '../timelapse/gif-maker';
 import { createPageLiveStore } from './live';
 import { createPageLiveness } from './liveness';
 import { sendRuntimeMessage } from './messaging';
@@ -88,5 +89,13 @@ export function createBrowserServices(): UiServices {
       }
     },
     openOptions: () => void browser.runtime.openOptionsPage(),
+    timelapseGif: workerGifMaker(systemClock),
+    saveFile(data, name) {
+      const url = URL.createObjectURL(data);
+      const a = Object.assign(document.createElement('a'), { href: url, download: name });
+      a.click();
+      // the download has its own copy once it started
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    },
   };
 }

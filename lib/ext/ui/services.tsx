@@ -30,6 +30,10 @@ export interface UiServices {
   currentWindowId(): Promise<number | undefined>;
   /** Opens the options page. */
   openOptions(): void;
+  /** A GIF of a stored timelapse video, made off this page's thread (`lib/ext/timelapse/gif-maker.ts`). */
+  timelapseGif(video: Blob): Promise<Blob>;
+  /** Hands a file to the browser's downloads under `name`. */
+  saveFile(data: Blob, name: string): void;
 }
 
 const ServicesContext = createContext<UiServices | null>(null);

@@ -64,6 +64,9 @@ export interface TestServices extends UiServices {
   post(message: unknown): Promise<void>;
   /** Sets which engine vouches for connection states (null: none does). */
   setEngine(startedAt: number | null): Promise<void>;
+  /** The videos `timelapseGif` was asked to convert, and the files `saveFile` was given. */
+  gifRequests: Blob[];
+  savedFiles: { data: Blob; name: string }[];
 }
 
 /** A liveness the test drives; by default an engine that started at 0 vouches for every state. */
@@ -92,11 +95,15 @@ export function makeServices(
     grant?: boolean;
     windowId?: number;
     engineStartedAt?: number | null;
+    /** What `timelapseGif` answers (default: a GIF header). */
+    gif?: (video: Blob) => Promise<Blob>;
   } = {},
 ): TestServices {
   const sent: SentMessage[] = [];
   const requestedOrigins: string[][] = [];
   const openedSidePanel: TestServices['openedSidePanel'] = [];
+  const gifRequests: Blob[] = [];
+  const savedFiles: TestServices['savedFiles'] = [];
   let urlSeq = 0;
   const live = createLiveStore({
     createObjectURL: () => `blob:live/${urlSeq++}`,
@@ -126,6 +133,17 @@ export function makeServices(
     },
     currentWindowId: async () => opts.windowId,
     openOptions: () => {},
+    timelapseGif: async (video) => {
+      gifRequests.push(video);
+      return opts.gif
+        ? opts.gif(video)
+        : new Blob([new TextEncoder().encode('GIF89a')], { type: 'image/gif' });
+    },
+    saveFile: (data, name) => {
+      savedFiles.push({ data, name });
+    },
+    gifRequests,
+    savedFiles,
     sent,
     requestedOrigins,
     openedSidePanel,
