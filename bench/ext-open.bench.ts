@@ -212,14 +212,10 @@ const bench: Bench = async () => {
               50,
             ).toFixed(0)} ms; ` +
             `${idle.length} opens fell while the load rested (no encode, no load job; the baseline of the same minutes): ` +
-            `median ${percentile(
-              idle.map((o) => o.ms),
-              50,
-            ).toFixed(0)} ms; ` +
-            `${duringJobs.length} opens overlapped a load job's own live previews: median ${percentile(
+            `median ${medianText(idle.map((o) => o.ms))}; ` +
+            `${duringJobs.length} opens overlapped a load job's own live previews: median ${medianText(
               duringJobs.map((o) => o.ms),
-              50,
-            ).toFixed(0)} ms; ` +
+            )}; ` +
             `${intervals.length} timelapses of ${intervals[0]?.frames ?? '?'} frames (${intervals[0]?.mime ?? '?'}) from a ` +
             `second server (512 px previews), encode work median ${percentile(encodeMs, 50).toFixed(0)} ms`,
         });
@@ -230,3 +226,8 @@ const bench: Bench = async () => {
 };
 
 export default bench;
+
+/** `135 ms`, or `none` for no samples (a median of nothing is not a figure). */
+function medianText(ms: number[]): string {
+  return ms.length > 0 ? `${percentile(ms, 50).toFixed(0)} ms` : 'none';
+}
