@@ -67,7 +67,7 @@ export const JobRecordSchema = z.strictObject({
   currentNode: z.string().max(MAX_ID).nullable(),
   progress: z.number().min(0).max(1),
   outputs: z
-    .record(z.string().max(MAX_ID), z.record(z.string(), z.unknown()))
+    .preprocess(refuseProtoKeys, z.record(z.string().max(MAX_ID), z.record(z.string(), z.unknown())))
     .refine((o) => Object.keys(o).length <= MAX_OUTPUT_NODES, `at most ${MAX_OUTPUT_NODES} output nodes`)
     .refine((o) => nestingWithin(o, MAX_OUTPUT_DEPTH), `outputs nest deeper than ${MAX_OUTPUT_DEPTH} levels`),
   error: JobErrorSchema.optional(),
@@ -117,6 +117,27 @@ export const IngestErrorSchema = z.object({
 });
 
 /** True when `value` nests at most `depth` levels of objects and arrays (bounded recursion). */
+/**
+ * zod drops a key named `__proto__` from the objects it rebuilds (the node map and each node's output map),
+ * so such a record would be stored without it while the answer says `applied`. Refuse it instead, naming
+ * the key: no ComfyUI output has one, and "stored as sent, or rejected" is the ingest contract.
+ */
+function refuseProtoKeys(
+  value: unknown,
+  ctx: { addIssue(issue: { code: 'custom'; message: string }): void },
+) {
+  if (value === null || typeof value !== 'object') return value;
+  const level = (o: object, where: string) => {
+    if (Object.hasOwn(o, '__proto__'))
+      ctx.addIssue({ code: 'custom', message: `${where} has a key named __proto__` });
+  };
+  level(value, 'outputs');
+  for (const [node, out] of Object.entries(value)) {
+    if (out !== null && typeof out === 'object') level(out, `outputs.${node}`);
+  }
+  return value;
+}
+
 export function nestingWithin(value: unknown, depth: number): boolean {
   if (value === null || typeof value !== 'object') return true;
   if (depth <= 0) return false;
