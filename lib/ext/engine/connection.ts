@@ -65,10 +65,7 @@ export class ServerConnection {
       (e) => deps.log?.('write failed', e),
     );
     const c = this.client;
-    c.on('job', (job) => {
-      deps.broadcast({ kind: 'job', job: this.writer.liveRecord(job) });
-      this.writer.update(job);
-    });
+    c.on('job', (job) => this.publish(job));
     c.on('end', (job) => void this.onEnd(key(job.promptId), job));
     // a job that ended while nobody watched is history, not news, unless it ended a moment ago
     c.on('missed', (m) =>
@@ -131,9 +128,7 @@ export class ServerConnection {
     const jobKey = jobKeyOf(this.server.id, promptId);
     this.writer.keep(jobKey, { workflowName });
     const job = this.client.getJob(promptId);
-    if (!job) return;
-    this.deps.broadcast({ kind: 'job', job: this.writer.liveRecord(job) });
-    this.writer.update(job);
+    if (job) this.publish(job);
   }
 
   /** Queues a prompt with our clientId, so this connection receives its full event stream. */
@@ -156,6 +151,12 @@ export class ServerConnection {
   /** The record the engine hands to the service worker after a restart of the worker. */
   liveJobs(): JobRecord[] {
     return Object.values(this.client.getJobs()).map((j) => this.writer.liveRecord(j));
+  }
+
+  /** A job changed: on the live channel at once, to the database through the writer (the invariant above). */
+  private publish(job: JobState): void {
+    this.deps.broadcast({ kind: 'job', job: this.writer.liveRecord(job) });
+    this.writer.update(job);
   }
 
   private async onEnd(jobKey: string, job: JobState): Promise<void> {
