@@ -12,6 +12,23 @@ import { openDatabase } from '../server/db/database';
 import { createKey } from '../server/repo/keys';
 import { startServer } from '../server/server';
 import { expect, test } from './fixtures';
+
+/** A real sync server on PGlite in memory, with an ingest+read key and reads authorised with it. */
+async function startSync() {
+  const db = await openDatabase({ pgliteDir: 'memory://' });
+  const server = await startServer({ config: defaultConfig({ port: 0, host: '127.0.0.1' }), db });
+  const { token } = await createKey(db.pool, 'e2e-extension', ['ingest', 'read']);
+  return {
+    url: server.url,
+    token,
+    api: (path: string) => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } }),
+    async close() {
+      await server.close();
+      await db.close();
+    },
+  };
+}
+
 import { FlakyProxy } from './support/flaky-proxy';
 
 test('the sync outbox delivers every job exactly once across an endpoint outage', async ({
@@ -19,15 +36,12 @@ test('the sync outbox delivers every job exactly once across an endpoint outage'
   openSidePanel,
   openOptions,
 }) => {
-  const db = await openDatabase({ pgliteDir: 'memory://' });
-  const sync = await startServer({ config: defaultConfig({ port: 0, host: '127.0.0.1' }), db });
+  const sync = await startSync();
+  const { token, api } = sync;
   const proxy = new FlakyProxy(sync.url);
   try {
-    const { token } = await createKey(db.pool, 'e2e-extension', ['ingest', 'read']);
     const stored = async (promptId: string) => {
-      const res = await fetch(`${sync.url}/v1/jobs/${promptId}`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
+      const res = await api(`/v1/jobs/${promptId}`);
       return res.ok ? ((await res.json()) as { status: string }).status : `http ${res.status}`;
     };
     await proxy.start();
@@ -61,21 +75,16 @@ test('the sync outbox delivers every job exactly once across an endpoint outage'
     ).toBe(true);
 
     // Exactly once: each job is one row, and node runs were not counted twice by the retried batch.
-    const list = await fetch(`${sync.url}/v1/jobs?limit=100`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const list = await api('/v1/jobs?limit=100');
     const { jobs } = (await list.json()) as { jobs: { promptId: string }[] };
     expect(jobs.map((j) => j.promptId).sort()).toEqual([before, ...during].sort());
-    const stats = await fetch(`${sync.url}/v1/stats/nodes?since=0`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const stats = await api('/v1/stats/nodes?since=0');
     const { classes } = (await stats.json()) as { classes: { classType: string; runs: number }[] };
     const peerSteps = classes.find((c) => c.classType === 'PeerSteps')?.runs ?? 0;
     expect(peerSteps, 'PeerSteps ran once in each of the three jobs').toBeLessThanOrEqual(3);
   } finally {
     await proxy.stop();
     await sync.close();
-    await db.close();
   }
 });
 
@@ -84,13 +93,10 @@ test('a wrong sync URL for a while, then the right one: every job arrives exactl
   openSidePanel,
   openOptions,
 }) => {
-  const db = await openDatabase({ pgliteDir: 'memory://' });
-  const sync = await startServer({ config: defaultConfig({ port: 0, host: '127.0.0.1' }), db });
+  const sync = await startSync();
+  const { token, api } = sync;
   const wrong: Endpoint[] = [];
   try {
-    const { token } = await createKey(db.pool, 'e2e-extension', ['ingest', 'read']);
-    const api = (path: string) =>
-      fetch(`${sync.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
     const nginx = await startEndpoint((_req, res) => nginxPage(res, 400, 'Bad Request'));
     const otherApp = await startEndpoint((_req, res) => {
       res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'x-powered-by': 'Express' });
@@ -149,6 +155,5 @@ test('a wrong sync URL for a while, then the right one: every job arrives exactl
   } finally {
     await Promise.all(wrong.map((e) => e.close()));
     await sync.close();
-    await db.close();
   }
 });
